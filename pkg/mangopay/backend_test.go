@@ -290,6 +290,7 @@ func TestRetriesTransientFailures(t *testing.T) {
 	}{
 		{"GET after 500s", http.MethodGet, "", mangopaytest.Fault{Method: http.MethodGet, Path: "/users/", Status: 500, Times: 2}},
 		{"GET after 502", http.MethodGet, "", mangopaytest.Fault{Method: http.MethodGet, Path: "/users/", Status: 502, Times: 1}},
+		{"GET after 429 without an exhausted window", http.MethodGet, "", mangopaytest.Fault{Method: http.MethodGet, Path: "/users/", Status: 429, Times: 1}},
 		{"GET after a dropped connection", http.MethodGet, "", mangopaytest.Fault{Method: http.MethodGet, Path: "/users/", DropAfterCommit: true, Times: 1}},
 		{"keyed POST after 503", http.MethodPost, "retry-key-0000000001", mangopaytest.Fault{Method: http.MethodPost, Path: "/users/natural", Status: 503, Times: 2}},
 	}
@@ -301,16 +302,17 @@ func TestRetriesTransientFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv.InjectFault(tt.fault)
 			path, body := "/users/"+user["Id"].(string), any(nil)
 			if tt.method == http.MethodPost {
 				path, body = "/users/natural", payer(2)
 			}
+			before := countPath(srv, tt.method, path)
+			srv.InjectFault(tt.fault)
 			if _, _, err := rawCall(t, c, tt.method, path, body, tt.key); err != nil {
 				t.Fatalf("want success after retries, got %v", err)
 			}
 			want := tt.fault.Times + 1
-			if n := countPath(srv, tt.method, path); n != want {
+			if n := countPath(srv, tt.method, path) - before; n != want {
 				t.Fatalf("%s %s sent %d times, want %d", tt.method, path, n, want)
 			}
 		})
@@ -389,6 +391,32 @@ func TestRateLimitedBeyondMaxWaitFailsFastWithTypedError(t *testing.T) {
 	}
 	if w, ok := c.RateLimits().MinRemaining(); !ok || w.Remaining != 0 {
 		t.Fatalf("want an exhausted window visible, got %+v", w)
+	}
+}
+
+func TestRateLimitedWaitsUntilTheWindowResets(t *testing.T) {
+	srv := mangopaytest.NewServer(t, mangopaytest.WithRateLimits([4]int{3, 100, 100, 100}, true))
+	// The fake's clock stands still, so every call sits at one instant and
+	// the 15-minute window resets 900 s after it. The client's clock reads
+	// 40 ms before that: each 429 must wait exactly those 40 ms.
+	var buf bytes.Buffer
+	c := coreClient(t, srv, func(cfg *mangopay.Config) {
+		cfg.Now = func() time.Time { return srv.Now().Add(900*time.Second - 40*time.Millisecond) }
+		cfg.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+		cfg.MaxRetries = 2
+	})
+	var err error
+	for range 4 {
+		if _, _, err = rawCall(t, c, http.MethodGet, "/users/user_m_x", nil, ""); !mangopay.IsNotFound(err) {
+			break
+		}
+	}
+	var apiErr *mangopay.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 {
+		t.Fatalf("want the 429 once the retries are spent, got %v", err)
+	}
+	if got := strings.Count(buf.String(), `"wait_ms":40`); got != 2 {
+		t.Fatalf("want 2 retries each waiting 40 ms for the reset, logs:\n%s", buf.String())
 	}
 }
 
