@@ -87,10 +87,15 @@ func (c *TokenCache) get(ctx context.Context, k tokenKey, now time.Time, fetch f
 
 // invalidate drops the token for k if it is still stale, so the next get
 // fetches a new one. Comparing with stale means a burst of 401s on one
-// token forces a single refresh.
+// token forces a single refresh; if a refresh is already under way there
+// is nothing to drop, so it does not wait for it.
 func (c *TokenCache) invalidate(k tokenKey, stale string) {
 	e := c.entry(k)
-	e.lock <- struct{}{}
+	select {
+	case e.lock <- struct{}{}:
+	default:
+		return
+	}
 	defer func() { <-e.lock }()
 	if e.token == stale {
 		e.token = ""
