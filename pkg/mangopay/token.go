@@ -87,15 +87,11 @@ func (c *TokenCache) get(ctx context.Context, k tokenKey, now time.Time, fetch f
 
 // invalidate drops the token for k if it is still stale, so the next get
 // fetches a new one. Comparing with stale means a burst of 401s on one
-// token forces a single refresh; if a refresh is already under way there
-// is nothing to drop, so it does not wait for it.
+// token forces a single refresh. It may wait for a refresh under way, which
+// the HTTP client's timeout bounds.
 func (c *TokenCache) invalidate(k tokenKey, stale string) {
 	e := c.entry(k)
-	select {
-	case e.lock <- struct{}{}:
-	default:
-		return
-	}
+	e.lock <- struct{}{}
 	defer func() { <-e.lock }()
 	if e.token == stale {
 		e.token = ""
