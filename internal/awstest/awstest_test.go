@@ -1,0 +1,85 @@
+package awstest
+
+import (
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+func TestAccountsAreIsolated(t *testing.T) {
+	t.Parallel()
+	a, b := dynamodb.NewFromConfig(Config(t)), dynamodb.NewFromConfig(Config(t))
+	_, err := a.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName:   aws.String("only-in-a"),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inA, err := a.ListTables(t.Context(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inB, err := b.ListTables(t.Context(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inA.TableNames) != 1 || len(inB.TableNames) != 0 {
+		t.Fatalf("account A sees %v, account B sees %v", inA.TableNames, inB.TableNames)
+	}
+}
+
+func TestCounterCountsRequests(t *testing.T) {
+	t.Parallel()
+	cfg, c := CountingConfig(t)
+	db := dynamodb.NewFromConfig(cfg)
+	for range 3 {
+		if _, err := db.ListTables(t.Context(), &dynamodb.ListTablesInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String("none")}); err == nil {
+		t.Fatal("describing a missing table succeeded")
+	}
+	if c.Calls(dynamodb.ServiceID, "ListTables") != 3 || c.Calls(dynamodb.ServiceID, "DescribeTable") != 1 || c.Total() != 4 {
+		t.Fatalf("counts: %s", c)
+	}
+	c.Reset()
+	if c.Total() != 0 {
+		t.Fatalf("after Reset: %s", c)
+	}
+}
+
+func TestUniqueNameIsABucketName(t *testing.T) {
+	t.Parallel()
+	valid := regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
+	a, b := UniqueName(t, "Pages_Bucket"), UniqueName(t, "Pages_Bucket")
+	if !valid.MatchString(a) || a == b {
+		t.Fatalf("UniqueName gave %q and %q", a, b)
+	}
+}
+
+func TestDefaultEnvironmentPointsAtTheServer(t *testing.T) {
+	if got := os.Getenv("AWS_ENDPOINT_URL"); got == "" || got != Endpoint() {
+		t.Fatalf("AWS_ENDPOINT_URL = %q, server at %q", got, Endpoint())
+	}
+}
+
+func TestMissingServerSaysHowToInstall(t *testing.T) {
+	t.Setenv("MOTO_SERVER", "")
+	t.Setenv("PATH", t.TempDir())
+	_, err := findMotoServer()
+	if err == nil || err.Error() != InstallHint {
+		t.Fatalf("got %v, want %q", err, InstallHint)
+	}
+}
