@@ -2,6 +2,7 @@ package records
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -201,6 +202,17 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*Record) error) (
 	}
 }
 
+// UpdateFrom is Update starting from cur, a record the caller has just
+// read or written: the first attempt skips the read. On a conflict it
+// falls back to Update, which re-reads and re-applies fn.
+func (s *Store) UpdateFrom(ctx context.Context, cur *Record, fn func(*Record) error) (*Record, error) {
+	r, done, err := s.apply(ctx, cur, fn)
+	if done || err != nil {
+		return r, err
+	}
+	return s.Update(ctx, cur.ID, fn)
+}
+
 // tryUpdate makes one read-modify-write attempt; done is false when the
 // conditional write lost to another writer.
 func (s *Store) tryUpdate(ctx context.Context, id string, fn func(*Record) error) (*Record, bool, error) {
@@ -208,7 +220,18 @@ func (s *Store) tryUpdate(ctx context.Context, id string, fn func(*Record) error
 	if err != nil {
 		return nil, true, err
 	}
-	read := *cur
+	return s.apply(ctx, cur, fn)
+}
+
+// apply writes fn's change to a copy of cur, conditional on cur's version;
+// done is false when another writer changed the record first.
+func (s *Store) apply(ctx context.Context, in *Record, fn func(*Record) error) (*Record, bool, error) {
+	id := in.ID
+	read := *in
+	cur, err := clone(in)
+	if err != nil {
+		return nil, true, err
+	}
 	if err := fn(cur); errors.Is(err, ErrNoChange) {
 		return &read, true, nil
 	} else if err != nil {
@@ -233,6 +256,20 @@ func (s *Store) tryUpdate(ctx context.Context, id string, fn func(*Record) error
 		return nil, true, fmt.Errorf("records: update %s: %w", id, err)
 	}
 	return cur, true, nil
+}
+
+// clone deep-copies r, so that fn's changes never leak into the caller's
+// copy when a write loses and is retried.
+func clone(r *Record) (*Record, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("records: copy %s: %w", r.ID, err)
+	}
+	var c Record
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("records: copy %s: %w", r.ID, err)
+	}
+	return &c, nil
 }
 
 func numberAV(n int64) types.AttributeValue {

@@ -243,3 +243,32 @@ func TestRawPayloadIsRedacted(t *testing.T) {
 		t.Fatalf("stored raw payload %s lacks the masked numbers or the BIC", stored)
 	}
 }
+
+func TestUpdateFromStaleRecordReReadsAndKeepsBothChanges(t *testing.T) {
+	f := newFixture(t)
+	doc := f.create(t, &Record{Kind: KindDocument, OwnerRef: "ext-1", Document: &Document{Type: "IDENTITY_PROOF"}})
+	stale := *doc
+	if _, err := f.store.Update(f.ctx, doc.ID, func(r *Record) error {
+		r.Document.Flags = append(r.Document.Flags, "B")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.UpdateFrom(f.ctx, &stale, func(r *Record) error {
+		r.Document.Flags = append(r.Document.Flags, "A")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Document.Flags, []string{"B", "A"}) || got.Version != 3 {
+		t.Fatalf("flags %v version %d, want [B A] and 3", got.Document.Flags, got.Version)
+	}
+	if len(stale.Document.Flags) != 0 {
+		t.Fatalf("the caller's record was changed: %v", stale.Document.Flags)
+	}
+	fresh, err := f.store.UpdateFrom(f.ctx, got, func(r *Record) error { r.Status = "VALIDATED"; return nil })
+	if err != nil || fresh.Version != 4 || fresh.Status != "VALIDATED" {
+		t.Fatalf("update from a fresh record: %+v %v", fresh, err)
+	}
+}
