@@ -144,6 +144,9 @@ func (b *HTTPBackend) Call(ctx context.Context, req *Request, out any) (*Respons
 	for {
 		resp, raw, err := b.roundTrip(ctx, a)
 		if err == nil {
+			if req.RawBody != nil {
+				*req.RawBody = append(json.RawMessage(nil), raw...)
+			}
 			return resp, decodeBody(raw, out)
 		}
 		wait, retry := b.nextStep(ctx, a, resp, err)

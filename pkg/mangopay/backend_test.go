@@ -3,6 +3,7 @@ package mangopay_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -460,5 +461,28 @@ func TestDebugLogIsRedacted(t *testing.T) {
 	}
 	if lines := strings.Count(logs, "\n"); lines != 3 { // token, user, bank account
 		t.Fatalf("want one line per call (3), got %d:\n%s", lines, logs)
+	}
+}
+
+func TestRawResponseKeepsWhatMangopaySent(t *testing.T) {
+	srv := mangopaytest.NewServer(t)
+	c := coreClient(t, srv)
+	var raw json.RawMessage
+	u, err := c.CreateNaturalUser(context.Background(), &mangopay.NaturalUserCreate{
+		FirstName: "Alex", LastName: "Smith", Email: "alex@example.com", UserCategory: mangopay.UserCategoryPayer,
+	}, mangopay.WithRawResponse(&raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("raw body %q: %v", raw, err)
+	}
+	if m["Id"] != u.ID || !strings.Contains(string(raw), `"Capacity"`) {
+		t.Fatalf("raw body %s does not match the user %s", raw, u.ID)
+	}
+	var again json.RawMessage
+	if _, err := c.GetUser(context.Background(), u.ID, mangopay.WithRawResponse(&again)); err != nil || len(again) == 0 {
+		t.Fatalf("GET did not fill the raw body: %v", err)
 	}
 }

@@ -139,8 +139,8 @@ func (c *Client) CreateOtherBankAccount(ctx context.Context, userID string, para
 }
 
 // GetBankAccount fetches one of userID's bank accounts.
-func (c *Client) GetBankAccount(ctx context.Context, userID, bankAccountID string) (*BankAccount, error) {
-	return get[BankAccount](ctx, c, bankAccountsPath(userID)+"/"+escape(bankAccountID))
+func (c *Client) GetBankAccount(ctx context.Context, userID, bankAccountID string, opts ...CallOption) (*BankAccount, error) {
+	return get[BankAccount](ctx, c, bankAccountsPath(userID)+"/"+escape(bankAccountID), opts)
 }
 
 // ListBankAccounts lists userID's bank accounts. Filter: Active.
@@ -150,7 +150,7 @@ func (c *Client) ListBankAccounts(ctx context.Context, userID string, opts *List
 
 // DeactivateBankAccount deactivates an account for good (PUT
 // {"Active":false}); payouts to it then fail.
-func (c *Client) DeactivateBankAccount(ctx context.Context, userID, bankAccountID string) (*BankAccount, error) {
+func (c *Client) DeactivateBankAccount(ctx context.Context, userID, bankAccountID string, opts ...CallOption) (*BankAccount, error) {
 	path := bankAccountsPath(userID) + "/" + escape(bankAccountID)
-	return send[BankAccount](ctx, c, http.MethodPut, path, bankAccountDeactivate{Active: false}, nil)
+	return send[BankAccount](ctx, c, http.MethodPut, path, bankAccountDeactivate{Active: false}, opts)
 }

@@ -67,13 +67,13 @@ func (c *Client) CreateCardRegistration(ctx context.Context, params *CardRegistr
 }
 
 // GetCardRegistration fetches a card registration.
-func (c *Client) GetCardRegistration(ctx context.Context, id string) (*CardRegistration, error) {
-	return get[CardRegistration](ctx, c, "/cardregistrations/"+escape(id))
+func (c *Client) GetCardRegistration(ctx context.Context, id string, opts ...CallOption) (*CardRegistration, error) {
+	return get[CardRegistration](ctx, c, "/cardregistrations/"+escape(id), opts)
 }
 
 // UpdateCardRegistration completes a registration with the vault's answer.
 // A bad answer gives a value with Status ERROR and a ResultCode, not an
 // error.
-func (c *Client) UpdateCardRegistration(ctx context.Context, id string, params *CardRegistrationUpdate) (*CardRegistration, error) {
-	return send[CardRegistration](ctx, c, http.MethodPut, "/cardregistrations/"+escape(id), params, nil)
+func (c *Client) UpdateCardRegistration(ctx context.Context, id string, params *CardRegistrationUpdate, opts ...CallOption) (*CardRegistration, error) {
+	return send[CardRegistration](ctx, c, http.MethodPut, "/cardregistrations/"+escape(id), params, opts)
 }

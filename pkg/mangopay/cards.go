@@ -55,13 +55,13 @@ type cardDeactivate struct {
 }
 
 // GetCard fetches a card.
-func (c *Client) GetCard(ctx context.Context, cardID string) (*Card, error) {
-	return get[Card](ctx, c, "/cards/"+escape(cardID))
+func (c *Client) GetCard(ctx context.Context, cardID string, opts ...CallOption) (*Card, error) {
+	return get[Card](ctx, c, "/cards/"+escape(cardID), opts)
 }
 
 // DeactivateCard deactivates a card for good (PUT {"Active":false}).
-func (c *Client) DeactivateCard(ctx context.Context, cardID string) (*Card, error) {
-	return send[Card](ctx, c, http.MethodPut, "/cards/"+escape(cardID), cardDeactivate{Active: false}, nil)
+func (c *Client) DeactivateCard(ctx context.Context, cardID string, opts ...CallOption) (*Card, error) {
+	return send[Card](ctx, c, http.MethodPut, "/cards/"+escape(cardID), cardDeactivate{Active: false}, opts)
 }
 
 // ListCards lists userID's cards.

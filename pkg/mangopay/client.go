@@ -12,6 +12,7 @@ package mangopay
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -92,6 +93,8 @@ type Request struct {
 	// IdempotencyKey, when set, makes a create safe to retry: see
 	// WithIdempotencyKey.
 	IdempotencyKey string
+	// RawBody, when set, receives a copy of the successful response body.
+	RawBody *json.RawMessage
 }
 
 // Response describes a completed call besides its decoded body.
@@ -121,6 +124,13 @@ type CallOption func(*Request)
 // that a retry of the same operation reuses it.
 func WithIdempotencyKey(key string) CallOption {
 	return func(r *Request) { r.IdempotencyKey = key }
+}
+
+// WithRawResponse copies the response body Mangopay sent into dst, for
+// callers that keep everything Mangopay said (our records do), including
+// fields this client does not know yet.
+func WithRawResponse(dst *json.RawMessage) CallOption {
+	return func(r *Request) { r.RawBody = dst }
 }
 
 // call builds a Request, applies the options and runs it.

@@ -56,13 +56,13 @@ func (c *Client) CreateHook(ctx context.Context, params *HookCreate, opts ...Cal
 }
 
 // GetHook fetches a hook.
-func (c *Client) GetHook(ctx context.Context, hookID string) (*Hook, error) {
-	return get[Hook](ctx, c, "/hooks/"+escape(hookID))
+func (c *Client) GetHook(ctx context.Context, hookID string, opts ...CallOption) (*Hook, error) {
+	return get[Hook](ctx, c, "/hooks/"+escape(hookID), opts)
 }
 
 // UpdateHook changes a hook's URL, Status, Validity or Tag.
-func (c *Client) UpdateHook(ctx context.Context, hookID string, params *HookUpdate) (*Hook, error) {
-	return send[Hook](ctx, c, http.MethodPut, "/hooks/"+escape(hookID), params, nil)
+func (c *Client) UpdateHook(ctx context.Context, hookID string, params *HookUpdate, opts ...CallOption) (*Hook, error) {
+	return send[Hook](ctx, c, http.MethodPut, "/hooks/"+escape(hookID), params, opts)
 }
 
 // ListHooks lists the platform's hooks, enabled and disabled.

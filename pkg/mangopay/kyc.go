@@ -94,14 +94,14 @@ func (c *Client) CreateKYCPage(ctx context.Context, userID, docID string, file [
 
 // SubmitKYCDocument asks Mangopay to review the document (Status
 // VALIDATION_ASKED).
-func (c *Client) SubmitKYCDocument(ctx context.Context, userID, docID string) (*KYCDocument, error) {
+func (c *Client) SubmitKYCDocument(ctx context.Context, userID, docID string, opts ...CallOption) (*KYCDocument, error) {
 	path := kycDocumentsPath(userID) + "/" + escape(docID)
-	return send[KYCDocument](ctx, c, http.MethodPut, path, kycSubmit{Status: KYCStatusValidationAsked}, nil)
+	return send[KYCDocument](ctx, c, http.MethodPut, path, kycSubmit{Status: KYCStatusValidationAsked}, opts)
 }
 
 // GetKYCDocument fetches a document by id.
-func (c *Client) GetKYCDocument(ctx context.Context, docID string) (*KYCDocument, error) {
-	return get[KYCDocument](ctx, c, "/kyc/documents/"+escape(docID))
+func (c *Client) GetKYCDocument(ctx context.Context, docID string, opts ...CallOption) (*KYCDocument, error) {
+	return get[KYCDocument](ctx, c, "/kyc/documents/"+escape(docID), opts)
 }
 
 // ListKYCDocuments lists a user's documents. Filters: Status, Type,

@@ -151,6 +151,6 @@ func (c *Client) CapturePreAuthorization(ctx context.Context, params *PreAuthori
 }
 
 // GetPayIn fetches a pay-in of any kind.
-func (c *Client) GetPayIn(ctx context.Context, payInID string) (*PayIn, error) {
-	return get[PayIn](ctx, c, "/payins/"+escape(payInID))
+func (c *Client) GetPayIn(ctx context.Context, payInID string, opts ...CallOption) (*PayIn, error) {
+	return get[PayIn](ctx, c, "/payins/"+escape(payInID), opts)
 }

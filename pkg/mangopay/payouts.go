@@ -73,6 +73,6 @@ func (c *Client) CreatePayout(ctx context.Context, params *PayoutCreate, opts ..
 
 // GetPayout fetches a bank wire payout, with ModeRequested, ModeApplied
 // and FallbackReason.
-func (c *Client) GetPayout(ctx context.Context, payoutID string) (*PayOut, error) {
-	return get[PayOut](ctx, c, "/payouts/bankwire/"+escape(payoutID))
+func (c *Client) GetPayout(ctx context.Context, payoutID string, opts ...CallOption) (*PayOut, error) {
+	return get[PayOut](ctx, c, "/payouts/bankwire/"+escape(payoutID), opts)
 }

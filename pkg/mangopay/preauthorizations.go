@@ -86,23 +86,23 @@ func (c *Client) CreatePreAuthorization(ctx context.Context, params *PreAuthoriz
 }
 
 // GetPreAuthorization fetches a preauthorization.
-func (c *Client) GetPreAuthorization(ctx context.Context, id string) (*PreAuthorization, error) {
-	return get[PreAuthorization](ctx, c, "/preauthorizations/"+escape(id))
+func (c *Client) GetPreAuthorization(ctx context.Context, id string, opts ...CallOption) (*PreAuthorization, error) {
+	return get[PreAuthorization](ctx, c, "/preauthorizations/"+escape(id), opts)
 }
 
 // CancelPreAuthorization releases a hold on which nothing was captured.
-func (c *Client) CancelPreAuthorization(ctx context.Context, id string) (*PreAuthorization, error) {
-	return c.setPaymentStatus(ctx, id, PaymentStatusCanceled)
+func (c *Client) CancelPreAuthorization(ctx context.Context, id string, opts ...CallOption) (*PreAuthorization, error) {
+	return c.setPaymentStatus(ctx, id, PaymentStatusCanceled, opts)
 }
 
 // ValidatePreAuthorization ends a hold after at least one capture,
 // releasing what remains.
-func (c *Client) ValidatePreAuthorization(ctx context.Context, id string) (*PreAuthorization, error) {
-	return c.setPaymentStatus(ctx, id, PaymentStatusValidated)
+func (c *Client) ValidatePreAuthorization(ctx context.Context, id string, opts ...CallOption) (*PreAuthorization, error) {
+	return c.setPaymentStatus(ctx, id, PaymentStatusValidated, opts)
 }
 
 // setPaymentStatus PUTs a new PaymentStatus on a preauthorization.
-func (c *Client) setPaymentStatus(ctx context.Context, id, status string) (*PreAuthorization, error) {
+func (c *Client) setPaymentStatus(ctx context.Context, id, status string, opts []CallOption) (*PreAuthorization, error) {
 	body := preAuthorizationUpdate{PaymentStatus: status}
-	return send[PreAuthorization](ctx, c, http.MethodPut, "/preauthorizations/"+escape(id), body, nil)
+	return send[PreAuthorization](ctx, c, http.MethodPut, "/preauthorizations/"+escape(id), body, opts)
 }

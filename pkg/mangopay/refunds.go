@@ -73,6 +73,6 @@ func (c *Client) RefundTransfer(ctx context.Context, transferID string, params *
 }
 
 // GetRefund fetches a refund.
-func (c *Client) GetRefund(ctx context.Context, refundID string) (*Refund, error) {
-	return get[Refund](ctx, c, "/refunds/"+escape(refundID))
+func (c *Client) GetRefund(ctx context.Context, refundID string, opts ...CallOption) (*Refund, error) {
+	return get[Refund](ctx, c, "/refunds/"+escape(refundID), opts)
 }

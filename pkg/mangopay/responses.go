@@ -88,6 +88,6 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 
 // GetIdempotencyResponse fetches the stored answer to the POST sent with
 // key. An unknown key is a 400 correlationid_not_found *Error.
-func (c *Client) GetIdempotencyResponse(ctx context.Context, key string) (*IdempotencyResponse, error) {
-	return get[IdempotencyResponse](ctx, c, "/responses/"+escape(key))
+func (c *Client) GetIdempotencyResponse(ctx context.Context, key string, opts ...CallOption) (*IdempotencyResponse, error) {
+	return get[IdempotencyResponse](ctx, c, "/responses/"+escape(key), opts)
 }

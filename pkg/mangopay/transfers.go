@@ -44,6 +44,6 @@ func (c *Client) CreateTransfer(ctx context.Context, params *TransferCreate, opt
 }
 
 // GetTransfer fetches a transfer.
-func (c *Client) GetTransfer(ctx context.Context, transferID string) (*Transfer, error) {
-	return get[Transfer](ctx, c, "/transfers/"+escape(transferID))
+func (c *Client) GetTransfer(ctx context.Context, transferID string, opts ...CallOption) (*Transfer, error) {
+	return get[Transfer](ctx, c, "/transfers/"+escape(transferID), opts)
 }

@@ -308,6 +308,6 @@ func send[T any](ctx context.Context, c *Client, method, path string, body any, 
 }
 
 // get fetches one resource into a new T.
-func get[T any](ctx context.Context, c *Client, path string) (*T, error) {
-	return send[T](ctx, c, http.MethodGet, path, nil, nil)
+func get[T any](ctx context.Context, c *Client, path string, opts []CallOption) (*T, error) {
+	return send[T](ctx, c, http.MethodGet, path, nil, opts)
 }

@@ -232,13 +232,13 @@ func (c *Client) CreateNaturalUser(ctx context.Context, params *NaturalUserCreat
 }
 
 // UpdateNaturalUser changes the fields set in params.
-func (c *Client) UpdateNaturalUser(ctx context.Context, userID string, params *NaturalUserUpdate) (*NaturalUser, error) {
-	return send[NaturalUser](ctx, c, http.MethodPut, "/users/natural/"+escape(userID), params, nil)
+func (c *Client) UpdateNaturalUser(ctx context.Context, userID string, params *NaturalUserUpdate, opts ...CallOption) (*NaturalUser, error) {
+	return send[NaturalUser](ctx, c, http.MethodPut, "/users/natural/"+escape(userID), params, opts)
 }
 
 // GetNaturalUser fetches a natural user by id.
-func (c *Client) GetNaturalUser(ctx context.Context, userID string) (*NaturalUser, error) {
-	return get[NaturalUser](ctx, c, "/users/natural/"+escape(userID))
+func (c *Client) GetNaturalUser(ctx context.Context, userID string, opts ...CallOption) (*NaturalUser, error) {
+	return get[NaturalUser](ctx, c, "/users/natural/"+escape(userID), opts)
 }
 
 // CreateLegalUser creates a legal user.
@@ -247,19 +247,19 @@ func (c *Client) CreateLegalUser(ctx context.Context, params *LegalUserCreate, o
 }
 
 // UpdateLegalUser changes the fields set in params.
-func (c *Client) UpdateLegalUser(ctx context.Context, userID string, params *LegalUserUpdate) (*LegalUser, error) {
-	return send[LegalUser](ctx, c, http.MethodPut, "/users/legal/"+escape(userID), params, nil)
+func (c *Client) UpdateLegalUser(ctx context.Context, userID string, params *LegalUserUpdate, opts ...CallOption) (*LegalUser, error) {
+	return send[LegalUser](ctx, c, http.MethodPut, "/users/legal/"+escape(userID), params, opts)
 }
 
 // GetLegalUser fetches a legal user by id.
-func (c *Client) GetLegalUser(ctx context.Context, userID string) (*LegalUser, error) {
-	return get[LegalUser](ctx, c, "/users/legal/"+escape(userID))
+func (c *Client) GetLegalUser(ctx context.Context, userID string, opts ...CallOption) (*LegalUser, error) {
+	return get[LegalUser](ctx, c, "/users/legal/"+escape(userID), opts)
 }
 
 // GetUser fetches a user of either kind; check PersonType, then Natural or
 // Legal.
-func (c *Client) GetUser(ctx context.Context, userID string) (*User, error) {
-	return get[User](ctx, c, "/users/"+escape(userID))
+func (c *Client) GetUser(ctx context.Context, userID string, opts ...CallOption) (*User, error) {
+	return get[User](ctx, c, "/users/"+escape(userID), opts)
 }
 
 // ListUsers lists the platform's users, both kinds.

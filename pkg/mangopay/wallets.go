@@ -41,8 +41,8 @@ func (c *Client) CreateWallet(ctx context.Context, params *WalletCreate, opts ..
 }
 
 // GetWallet fetches a wallet, with its current Balance.
-func (c *Client) GetWallet(ctx context.Context, walletID string) (*Wallet, error) {
-	return get[Wallet](ctx, c, "/wallets/"+escape(walletID))
+func (c *Client) GetWallet(ctx context.Context, walletID string, opts ...CallOption) (*Wallet, error) {
+	return get[Wallet](ctx, c, "/wallets/"+escape(walletID), opts)
 }
 
 // ListWallets lists userID's wallets.
