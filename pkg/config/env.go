@@ -36,6 +36,13 @@ type Env struct {
 	// PayoutOutcomeQueueURL receives payout outcomes
 	// (PAYOUT_OUTCOME_QUEUE_URL, optional).
 	PayoutOutcomeQueueURL string
+	// OperationQueueURL is the function's own queue, where an async create
+	// hands over its work (OPERATION_QUEUE_URL, set for functions with a
+	// queue).
+	OperationQueueURL string
+	// DeadLetterQueueURL receives the function's messages that can never
+	// succeed, with the reason (DEAD_LETTER_QUEUE_URL).
+	DeadLetterQueueURL string
 }
 
 // DefaultSecretTTL is SECRET_TTL's default.
@@ -81,6 +88,8 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		MangopayDebug:         p.boolean("MANGOPAY_DEBUG"),
 		EventBusName:          p.match("EVENT_BUS_NAME", false, noSpace, "an EventBridge bus name or ARN"),
 		PayoutOutcomeQueueURL: p.queueURL("PAYOUT_OUTCOME_QUEUE_URL"),
+		OperationQueueURL:     p.queueURL("OPERATION_QUEUE_URL"),
+		DeadLetterQueueURL:    p.queueURL("DEAD_LETTER_QUEUE_URL"),
 	}
 	if len(p.problems) > 0 {
 		return Env{}, &EnvError{Problems: p.problems}

@@ -264,16 +264,19 @@ func (s *Store) CompleteIdempotent(ctx context.Context, scope, key, token string
 	return idemWriteErr("complete", scope, key, err)
 }
 
-// ReleaseIdempotent deletes the claim scope/key held with token, so that
-// the same request may be tried again (use it when the request failed in
-// a way that is safe to retry). ErrConflict if the claim is not held.
+// ReleaseIdempotent gives up the claim scope/key held with token after a
+// failure that is safe to retry: the next caller with the same request
+// takes it over at once (NEW, Resumed) and gets the same Subject, so a
+// retry continues the same record, with the same Mangopay idempotency key,
+// rather than starting a second one. ErrConflict if the claim is not held.
 func (s *Store) ReleaseIdempotent(ctx context.Context, scope, key, token string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       pkKey(IdemPK(scope, key)),
+		UpdateExpression:          aws.String("SET #lease = :zero, #tok = :released"),
 		ConditionExpression:       aws.String("#st = :inprog AND #tok = :tok"),
-		ExpressionAttributeNames:  map[string]string{"#st": "state", "#tok": "token"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":inprog": stringAV(string(IdemInProgress)), ":tok": stringAV(token)},
+		ExpressionAttributeNames:  map[string]string{"#st": "state", "#tok": "token", "#lease": "lease_until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":inprog": stringAV(string(IdemInProgress)), ":tok": stringAV(token), ":zero": numberAV(0), ":released": stringAV(newToken())},
 	})
 	return idemWriteErr("release", scope, key, err)
 }

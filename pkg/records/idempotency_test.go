@@ -117,9 +117,10 @@ func TestIdempotencyExpiryLeaseAndRelease(t *testing.T) {
 	if err := f.store.ReleaseIdempotent(f.ctx, "s", "k", taken.Token); err != nil {
 		t.Fatal(err)
 	}
-	again := f.begin(t, "s", "k", "fp", IdemNew)
-	if again.Resumed {
-		t.Fatal("a claim after a release is not a takeover")
+	f.begin(t, "s", "k", "other-request", IdemConflict)
+	again := f.beginFor(t, "s", "k", "fp", "pay_third", IdemNew)
+	if !again.Resumed || again.Subject != "pay_first" {
+		t.Fatalf("a claim after a release: %+v, want it resumed with the first subject (same record, same Mangopay key)", again)
 	}
 	if err := f.store.CompleteIdempotent(f.ctx, "s", "k", again.Token, nil, 204); err != nil {
 		t.Fatal(err)

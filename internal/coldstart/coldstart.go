@@ -1,0 +1,91 @@
+// Package coldstart builds, once per Lambda cold start, everything a
+// function needs: configuration checked from the environment, AWS clients,
+// the Mangopay client with its credentials from Secrets Manager, the
+// records and pages stores, and the operations service.
+package coldstart
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/pages"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
+)
+
+// Deps are a function's dependencies.
+type Deps struct {
+	Env     config.Env
+	Log     *slog.Logger
+	Service *operations.Service
+	// API is what the HTTP and queue handlers need.
+	API api.Deps
+}
+
+// MustLoad builds the dependencies from the process environment, or logs
+// what is wrong and exits (Lambda then reports an init error).
+func MustLoad(ctx context.Context) *Deps {
+	log := Logger()
+	env, err := config.Load()
+	if err == nil {
+		var cfg aws.Config
+		if cfg, err = awsconfig.LoadDefaultConfig(ctx); err == nil {
+			var d *Deps
+			if d, err = New(ctx, env, cfg, log); err == nil {
+				return d
+			}
+		}
+	}
+	log.Error("cold start failed", "error", err.Error())
+	os.Exit(1)
+	return nil
+}
+
+// Logger is the JSON logger every function uses: one line per event, at
+// the level Lambda's logging configuration sets (AWS_LAMBDA_LOG_LEVEL).
+func Logger() *slog.Logger {
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(strings.ToUpper(os.Getenv("AWS_LAMBDA_LOG_LEVEL"))))
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}
+
+// New builds the dependencies from a checked environment and AWS config.
+func New(ctx context.Context, env config.Env, cfg aws.Config, log *slog.Logger) (*Deps, error) {
+	sm := secretsmanager.NewFromConfig(cfg)
+	mp, err := mangopay.New(mangopay.Config{
+		BaseURL:     env.MangopayBaseURL,
+		Credentials: config.NewSecretCredentials(sm, env.SecretID, config.WithTTL(env.SecretTTL)),
+		Tokens:      mangopay.NewTokenCache(),
+		Debug:       env.MangopayDebug,
+		Logger:      log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("coldstart: Mangopay client: %w", err)
+	}
+	store := records.New(dynamodb.NewFromConfig(cfg), env.TableName)
+	svc := &operations.Service{
+		MP:      mp,
+		Records: store,
+		Pages:   &pages.Store{S3: s3.NewFromConfig(cfg), Bucket: env.PagesBucket, SSE: pages.SSE{KMSKeyID: env.PagesKMSKeyID}},
+	}
+	q := sqs.NewFromConfig(cfg)
+	d := &Deps{Env: env, Log: log, Service: svc, API: api.Deps{
+		Claims: store, IDs: store, Log: log,
+		Queue:       api.Queue{Client: q, URL: env.OperationQueueURL},
+		DeadLetters: api.Queue{Client: q, URL: env.DeadLetterQueueURL},
+	}}
+	return d, nil
+}
