@@ -233,7 +233,7 @@ func TestCreateLegalUserEveryType(t *testing.T) {
 		body := map[string]any{
 			"external_user_id": fmt.Sprintf("org-%d", i), "user_category": "OWNER", "terms_and_conditions_accepted": true,
 			"legal_person_type": lpt, "name": "Acme " + lpt, "email": "legal@example.com", "headquarters_address": addr,
-			"company_number": "123456789",
+			"company_number":       "123456789",
 			"legal_representative": map[string]any{"first_name": "Ann", "last_name": "Lee", "birthday": "1980-01-02", "nationality": "FR", "country_of_residence": "FR"},
 		}
 		rec := record(t, call(t, h, testenv.Request("POST", "/users/legal", nil, body, nil)), http.StatusCreated)
