@@ -1,6 +1,8 @@
 package awstest
 
 import (
+	"context"
+	"errors"
 	"os"
 	"regexp"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }
@@ -81,5 +84,29 @@ func TestMissingServerSaysHowToInstall(t *testing.T) {
 	_, err := findMotoServer()
 	if err == nil || err.Error() != InstallHint {
 		t.Fatalf("got %v, want %q", err, InstallHint)
+	}
+}
+
+func TestFaultsFailTheArmedCallsOnly(t *testing.T) {
+	cfg := Config(t)
+	var f Faults
+	cfg.APIOptions = append(cfg.APIOptions, f.Middleware)
+	client := sqs.NewFromConfig(cfg)
+	ctx := context.Background()
+	f.FailNext("SQS", "CreateQueue", 1)
+	if _, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")}); !errors.Is(err, ErrInjected) {
+		t.Fatalf("first call: got %v, want ErrInjected", err)
+	}
+	if _, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")}); err != nil {
+		t.Fatalf("second call should pass: %v", err)
+	}
+	f.Arm("SQS", "ListQueues", FaultHook{Fail: func(in any) error {
+		if _, ok := in.(*sqs.ListQueuesInput); !ok {
+			t.Errorf("hook got %T", in)
+		}
+		return nil
+	}})
+	if _, err := client.ListQueues(ctx, &sqs.ListQueuesInput{}); err != nil {
+		t.Fatalf("a hook returning nil lets the call through: %v", err)
 	}
 }

@@ -6,7 +6,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/testenv"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay/mangopaytest"
@@ -304,4 +308,30 @@ func TestGetUserFromRecordOrRefreshed(t *testing.T) {
 	}
 	bad := call(t, get, testenv.Request("GET", "/users/../etc", map[string]string{"user_id": "../etc"}, nil, nil))
 	wantFields(t, problemFields(t, bad, http.StatusBadRequest), "user_id")
+}
+
+func TestCrashAfterMangopayAnsweredIsRecoveredWithoutASecondUser(t *testing.T) {
+	e := testenv.New(t)
+	// Mangopay creates the user but its answer is lost, and our write of
+	// the answer fails once: the retry must find the first user through
+	// the same Idempotency-Key, not create a second one.
+	e.Fake.InjectFault(mangopaytest.Fault{Method: "POST", Path: "/users/natural", DropAfterCommit: true, Times: 1})
+	e.Faults.Arm("DynamoDB", "PutItem", awstest.FaultHook{Fail: func(in any) error {
+		if state, ok := in.(*dynamodb.PutItemInput).Item["sync_state"].(*ddbtypes.AttributeValueMemberS); ok && state.Value == "SYNCED" {
+			return awstest.ErrInjected
+		}
+		return nil
+	}})
+	req := testenv.Request("POST", "/users/natural", nil, naturalBody("ext-1", "PAYER"), map[string]string{"idempotency-key": "crash-test-key-1"})
+	first := call(t, createNatural(e), req)
+	if first.StatusCode != http.StatusServiceUnavailable && first.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("first attempt: %d %s", first.StatusCode, first.Body)
+	}
+	rec := record(t, call(t, createNatural(e), req), http.StatusCreated)
+	if n := e.Fake.Count("users"); n != 1 {
+		t.Fatalf("users at Mangopay = %d, want 1", n)
+	}
+	if n := countRecords(t, e, "ext-1", records.KindUserNatural); n != 1 || rec.SyncState != records.SyncSynced {
+		t.Fatalf("records = %d, state %s", n, rec.SyncState)
+	}
 }

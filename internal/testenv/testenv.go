@@ -41,7 +41,10 @@ type Env struct {
 	Queue, DLQ string
 	// Vars are the environment variables the function was built from.
 	Vars map[string]string
-	logs *syncBuffer
+	// Faults makes chosen AWS calls of the function fail (e.g. the
+	// DynamoDB write after Mangopay answered).
+	Faults *awstest.Faults
+	logs   *syncBuffer
 }
 
 // New starts the stack for t. Options configure the fake Mangopay.
@@ -49,7 +52,9 @@ func New(t *testing.T, opts ...mangopaytest.Option) *Env {
 	t.Helper()
 	ctx := context.Background()
 	cfg := awstest.Config(t)
-	e := &Env{Ctx: ctx, AWS: cfg, Fake: mangopaytest.NewServer(t, opts...), SQS: sqs.NewFromConfig(cfg), logs: &syncBuffer{}}
+	faults := &awstest.Faults{}
+	cfg.APIOptions = append(cfg.APIOptions, faults.Middleware)
+	e := &Env{Ctx: ctx, AWS: cfg, Faults: faults, Fake: mangopaytest.NewServer(t, opts...), SQS: sqs.NewFromConfig(cfg), logs: &syncBuffer{}}
 	table, bucket, secret := "records", awstest.UniqueName(t, "pages"), "mangopay-credentials"
 	must(t, records.EnsureTable(ctx, dynamodb.NewFromConfig(cfg), table))
 	_, err := s3.NewFromConfig(cfg).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),

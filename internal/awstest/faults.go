@@ -1,0 +1,86 @@
+package awstest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// Faults makes chosen AWS calls fail, as a network or service failure
+// would, without reaching the server: a test arms it, the code under test
+// sees the SDK return an error. Add Middleware to aws.Config.APIOptions.
+// It is safe for concurrent use.
+type Faults struct {
+	mu    sync.Mutex
+	armed map[string][]FaultHook
+}
+
+// FaultHook decides whether a call fails: it gets the call's input and
+// returns the error to fail with, or nil to let the call through. A hook
+// stays armed until it has failed one call, or for good with Keep.
+type FaultHook struct {
+	Fail func(input any) error
+	Keep bool
+}
+
+// ErrInjected is the error injected calls fail with by default.
+var ErrInjected = fmt.Errorf("awstest: injected failure")
+
+// FailNext makes the next n calls of service/operation (e.g. "DynamoDB",
+// "UpdateItem") fail with ErrInjected.
+func (f *Faults) FailNext(service, operation string, n int) {
+	for range n {
+		f.Arm(service, operation, FaultHook{Fail: func(any) error { return ErrInjected }})
+	}
+}
+
+// Arm queues a hook for the next call of service/operation.
+func (f *Faults) Arm(service, operation string, h FaultHook) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.armed == nil {
+		f.armed = map[string][]FaultHook{}
+	}
+	k := key(service, operation)
+	f.armed[k] = append(f.armed[k], h)
+}
+
+// Clear disarms everything.
+func (f *Faults) Clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.armed = nil
+}
+
+// fire runs the armed hooks of a call in order and returns the first
+// error one gives, disarming that hook unless it is kept.
+func (f *Faults) fire(service, operation string, input any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := key(service, operation)
+	for i, h := range f.armed[k] {
+		if err := h.Fail(input); err != nil {
+			if !h.Keep {
+				f.armed[k] = append(f.armed[k][:i:i], f.armed[k][i+1:]...)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// Middleware adds the fault step to a client's stack, before the request
+// is signed and sent.
+func (f *Faults) Middleware(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("awstest.Faults",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+			middleware.InitializeOutput, middleware.Metadata, error) {
+			if err := f.fire(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), in.Parameters); err != nil {
+				return middleware.InitializeOutput{}, middleware.Metadata{}, err
+			}
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
