@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lambda-mangopay/lambda-mangopay/internal/problem"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
@@ -160,7 +161,9 @@ func handOver[T any](ctx context.Context, d *Deps, in *T, call Call) error {
 
 func failed(err error) answer {
 	e := classify(err)
-	a := answer{status: e.Status, err: e, cause: err}
+	// The body is kept so that an idempotent replay of this answer carries it.
+	body := problem.Response(e.Status, e.Title, e.Detail, e.Fields).Body
+	a := answer{status: e.Status, err: e, cause: err, body: []byte(body)}
 	if e.Status == http.StatusServiceUnavailable {
 		a.headers = map[string]string{"Retry-After": "2"}
 	}

@@ -83,13 +83,12 @@ func header(h map[string]string, name string) string {
 
 // toHTTP renders an answer; errors become problem+json.
 func toHTTP(a answer) events.APIGatewayV2HTTPResponse {
-	var r events.APIGatewayV2HTTPResponse
-	if a.err != nil {
-		r = problem.Response(a.err.Status, a.err.Title, a.err.Detail, a.err.Fields)
-	} else {
-		r = events.APIGatewayV2HTTPResponse{StatusCode: a.status, Body: string(a.body),
-			Headers: map[string]string{"Content-Type": "application/json"}}
+	ctype := "application/json"
+	if a.status >= 400 {
+		ctype = problem.ContentType
 	}
+	r := events.APIGatewayV2HTTPResponse{StatusCode: a.status, Body: string(a.body),
+		Headers: map[string]string{"Content-Type": ctype}}
 	for k, v := range a.headers {
 		r.Headers[k] = v
 	}

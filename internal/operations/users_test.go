@@ -335,3 +335,19 @@ func TestCrashAfterMangopayAnsweredIsRecoveredWithoutASecondUser(t *testing.T) {
 		t.Fatalf("records = %d, state %s", n, rec.SyncState)
 	}
 }
+
+func TestReplayedRefusalCarriesTheSameProblem(t *testing.T) {
+	e := testenv.New(t)
+	e.Fake.InjectFault(mangopaytest.Fault{Method: "POST", Path: "/users/natural", Status: 400, Times: 1})
+	req := testenv.Request("POST", "/users/natural", nil, naturalBody("ext-1", "PAYER"), map[string]string{"idempotency-key": "refused-once-0001"})
+	first := call(t, createNatural(e), req)
+	problemFields(t, first, http.StatusUnprocessableEntity)
+	again := call(t, createNatural(e), req)
+	problemFields(t, again, http.StatusUnprocessableEntity)
+	if again.Body != first.Body || again.Headers["Idempotent-Replayed"] != "true" {
+		t.Fatalf("replay %q (headers %v), want the first answer %q", again.Body, again.Headers, first.Body)
+	}
+	if n := e.Fake.Count("users"); n != 0 {
+		t.Fatalf("users at Mangopay = %d", n)
+	}
+}
