@@ -36,10 +36,6 @@ import (
 // page is never sent twice. A page Mangopay refused, or an upload that
 // failed the checks, is SyncState FAILED with the reason in SyncError.
 
-// PageAwaitingUpload is the state of a page record whose bytes are not in
-// S3 yet: an inline page being stored, or a presigned upload not yet made.
-// (PageStored and PageSent are in package records.)
-const PageAwaitingUpload = "AWAITING_UPLOAD"
 
 // SubmittedRecheck is how long after asking for validation the re-check
 // schedule first polls a document (Mangopay reviews in about 24 h on

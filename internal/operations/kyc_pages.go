@@ -242,7 +242,7 @@ func pageDraft(doc *records.Record, id string, n int, size int64) (*records.Reco
 		return nil, err
 	}
 	return &records.Record{ID: id, Kind: records.KindPage, OwnerRef: doc.OwnerRef, ParentID: doc.ID,
-		Page: &records.Page{Number: n, S3Key: key, Size: size, State: PageAwaitingUpload}}, nil
+		Page: &records.Page{Number: n, S3Key: key, Size: size, State: records.PageAwaitingUpload}}, nil
 }
 
 // createOrGet writes a new PENDING record under draft.ID, with the
@@ -268,7 +268,7 @@ func (s *Service) storeAndSendPage(ctx context.Context, doc, page *records.Recor
 		return nil, refused(page)
 	}
 	var err error
-	if page.Page.State == PageAwaitingUpload {
+	if page.Page.State == records.PageAwaitingUpload {
 		if page, err = s.storePage(ctx, doc, page, data, field); err != nil {
 			return nil, err
 		}
@@ -291,7 +291,7 @@ func (s *Service) storePage(ctx context.Context, doc, page *records.Record, data
 		return nil, err
 	}
 	return s.Records.UpdateFrom(ctx, page, func(r *records.Record) error {
-		if r.Page.State != PageAwaitingUpload {
+		if r.Page.State != records.PageAwaitingUpload {
 			return records.ErrNoChange
 		}
 		p := r.Page
@@ -348,7 +348,7 @@ func (s *Service) presignPage(ctx context.Context, doc, page *records.Record) (a
 		return api.Result{}, refused(page)
 	}
 	ans := PageUploadAnswer{Page: page}
-	if page.Page.State == PageAwaitingUpload {
+	if page.Page.State == records.PageAwaitingUpload {
 		up, err := s.presignUpload(ctx, doc, page)
 		if err != nil {
 			return api.Result{}, err
@@ -456,7 +456,7 @@ func (s *Service) receiveUpload(ctx context.Context, key string) error {
 		return err
 	}
 	var data []byte
-	if page.Page.State == PageAwaitingUpload {
+	if page.Page.State == records.PageAwaitingUpload {
 		data, err = s.Pages.Get(ctx, key)
 		switch {
 		case errors.Is(err, pages.ErrNotFound):

@@ -166,7 +166,7 @@ func TestAddLargePageThroughPresignedUpload(t *testing.T) {
 	var ans operations.PageUploadAnswer
 	testenv.Decode(t, resp.Body, &ans)
 	page, up := ans.Page, ans.Upload
-	if page == nil || up == nil || page.Page.State != operations.PageAwaitingUpload || page.Page.Size != int64(len(data)) || page.Page.Number != 1 {
+	if page == nil || up == nil || page.Page.State != records.PageAwaitingUpload || page.Page.Size != int64(len(data)) || page.Page.Number != 1 {
 		t.Fatalf("answer %s", resp.Body)
 	}
 	if up.Method != http.MethodPut || up.Size != int64(len(data)) || up.Headers["X-Amz-Server-Side-Encryption"] != "AES256" ||
@@ -214,7 +214,7 @@ func TestAddLargePageThroughPresignedUpload(t *testing.T) {
 		t.Fatalf("a refused upload should not be retried: %v", err)
 	}
 	bad, _ := svc.Records.Get(e.Ctx, ans.Page.ID)
-	if bad.SyncState != records.SyncFailed || !strings.Contains(bad.SyncError, "PDF, JPEG or PNG") || bad.Page.State != operations.PageAwaitingUpload {
+	if bad.SyncState != records.SyncFailed || !strings.Contains(bad.SyncError, "PDF, JPEG or PNG") || bad.Page.State != records.PageAwaitingUpload {
 		t.Fatalf("refused upload: %+v", bad)
 	}
 	if keys := kycObjectKeys(t, e, ""); len(keys) != 1 || len(kycPagePOSTs(e)) != 1 {

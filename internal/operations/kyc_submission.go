@@ -94,7 +94,7 @@ func (s *Service) CreateAndSubmitDocument(ctx context.Context, in *DocumentSubmi
 		if page.SyncState == records.SyncFailed {
 			return api.Result{}, refused(page)
 		}
-		if page.Page.State == PageAwaitingUpload {
+		if page.Page.State == records.PageAwaitingUpload {
 			if page, err = s.storePage(ctx, doc, page, data, fmt.Sprintf("pages[%d]", i)); err != nil {
 				return api.Result{}, err
 			}

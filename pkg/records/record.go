@@ -181,8 +181,11 @@ type Document struct {
 
 // Page states.
 const (
-	PageStored = "STORED" // in S3, not yet sent to Mangopay
-	PageSent   = "SENT"   // accepted by Mangopay
+	// PageAwaitingUpload: the record is written, the bytes are not in S3
+	// yet (an inline page being stored, or a presigned upload not made).
+	PageAwaitingUpload = "AWAITING_UPLOAD"
+	PageStored         = "STORED" // in S3, not yet sent to Mangopay
+	PageSent           = "SENT"   // accepted by Mangopay
 )
 
 // Page is the part of a PAGE record: one file of a KYC document. The bytes
