@@ -36,7 +36,6 @@ import (
 // page is never sent twice. A page Mangopay refused, or an upload that
 // failed the checks, is SyncState FAILED with the reason in SyncError.
 
-
 // SubmittedRecheck is how long after asking for validation the re-check
 // schedule first polls a document (Mangopay reviews in about 24 h on
 // working days; hooks usually tell us sooner).

@@ -68,11 +68,11 @@ func (s *Service) RecheckPage(ctx context.Context, id string) (*records.Record, 
 	if err != nil {
 		return nil, err
 	}
-	if page.Page.State == PageAwaitingUpload {
+	if page.Page.State == records.PageAwaitingUpload {
 		if err := s.receiveUpload(ctx, kycUploadKey(doc.ID, page.ID)); err != nil {
 			return nil, err
 		}
-		if page, err = s.Records.Get(ctx, id); err != nil || page.Page.State != PageAwaitingUpload || page.SyncState != records.SyncPending {
+		if page, err = s.Records.Get(ctx, id); err != nil || page.Page.State != records.PageAwaitingUpload || page.SyncState != records.SyncPending {
 			return page, err
 		}
 		if s.now().Sub(page.CreatedAt) >= PageUploadDeadline {
