@@ -32,6 +32,11 @@ type Operation[T any] struct {
 	Create bool
 	// Kind is the kind of record a create writes.
 	Kind records.Kind
+	// RerunOnReplay keeps the answer out of the idempotency store (it
+	// holds values that must not be stored, such as a card registration's
+	// access key): a replay runs the operation again on the same record,
+	// which must then answer from Mangopay without creating anything.
+	RerunOnReplay bool
 	// Run performs the operation.
 	Run func(ctx context.Context, in *T, call Call) (Result, error)
 }

@@ -85,6 +85,10 @@ func execute[T any](ctx context.Context, d *Deps, op *Operation[T], in *T, call 
 	}
 	switch ans.State {
 	case records.IdemDone:
+		if op.RerunOnReplay {
+			call.RecordID = ans.Subject
+			return run(ctx, d, op, in, call)
+		}
 		return answer{status: ans.Status, body: ans.Response, headers: map[string]string{"Idempotent-Replayed": "true"}}
 	case records.IdemConflict:
 		return failed(&Error{Status: http.StatusConflict, Title: "Idempotency-Key reused",
@@ -106,7 +110,11 @@ func finish[T any](ctx context.Context, d *Deps, op *Operation[T], call Call, a 
 	switch {
 	case a.queued:
 	case a.err == nil || a.err.Permanent():
-		if err := d.Claims.CompleteIdempotent(ctx, op.Name, call.Key, call.Claim, a.body, a.status); err != nil && !errors.Is(err, records.ErrConflict) {
+		body := a.body
+		if op.RerunOnReplay {
+			body = nil
+		}
+		if err := d.Claims.CompleteIdempotent(ctx, op.Name, call.Key, call.Claim, body, a.status); err != nil && !errors.Is(err, records.ErrConflict) {
 			d.Log.ErrorContext(ctx, "storing idempotent answer failed", "operation", op.Name, "error", err.Error())
 		}
 	default:

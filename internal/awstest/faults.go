@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
@@ -15,7 +16,13 @@ import (
 // It is safe for concurrent use.
 type Faults struct {
 	mu    sync.Mutex
-	armed map[string][]FaultHook
+	armed map[string][]*armedHook
+}
+
+// armedHook is a hook waiting for its call.
+type armedHook struct {
+	FaultHook
+	used atomic.Bool
 }
 
 // FaultHook decides whether a call fails: it gets the call's input and
@@ -42,10 +49,10 @@ func (f *Faults) Arm(service, operation string, h FaultHook) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.armed == nil {
-		f.armed = map[string][]FaultHook{}
+		f.armed = map[string][]*armedHook{}
 	}
 	k := key(service, operation)
-	f.armed[k] = append(f.armed[k], h)
+	f.armed[k] = append(f.armed[k], &armedHook{FaultHook: h})
 }
 
 // Clear disarms everything.
@@ -55,21 +62,40 @@ func (f *Faults) Clear() {
 	f.armed = nil
 }
 
-// fire runs the armed hooks of a call in order and returns the first
-// error one gives, disarming that hook unless it is kept.
+// fire runs the armed hooks of a call in order, outside the lock (a hook
+// may itself call AWS), and returns the first error one gives, disarming
+// that hook unless it is kept; of two calls racing for one hook, only one
+// fails.
 func (f *Faults) fire(service, operation string, input any) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	k := key(service, operation)
-	for i, h := range f.armed[k] {
-		if err := h.Fail(input); err != nil {
-			if !h.Keep {
-				f.armed[k] = append(f.armed[k][:i:i], f.armed[k][i+1:]...)
-			}
+	hooks := append([]*armedHook(nil), f.armed[key(service, operation)]...)
+	f.mu.Unlock()
+	for _, h := range hooks {
+		err := h.Fail(input)
+		if err == nil {
+			continue
+		}
+		if h.Keep {
+			return err
+		}
+		if h.used.CompareAndSwap(false, true) {
+			f.disarm(service, operation, h)
 			return err
 		}
 	}
 	return nil
+}
+
+func (f *Faults) disarm(service, operation string, h *armedHook) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := key(service, operation)
+	for i, x := range f.armed[k] {
+		if x == h {
+			f.armed[k] = append(f.armed[k][:i:i], f.armed[k][i+1:]...)
+			return
+		}
+	}
 }
 
 // Middleware adds the fault step to a client's stack, before the request

@@ -157,8 +157,15 @@ func (s *Service) synced(ctx context.Context, id string, kinds ...records.Kind) 
 	if err != nil {
 		return nil, err
 	}
-	if rec.MangopayID == "" || rec.SyncState == records.SyncFailed {
-		return nil, api.Conflict(fmt.Sprintf("%s %s is %s at Mangopay; wait until it is SYNCED", rec.Kind, rec.ID, rec.SyncState))
+	if rec.SyncState == records.SyncFailed {
+		return nil, api.Conflict(fmt.Sprintf("%s %s was refused by Mangopay (%s); create a new one", rec.Kind, rec.ID, rec.SyncError))
+	}
+	if rec.MangopayID == "" {
+		// Still PENDING: the same request will pass once it is synced, so a
+		// queue retries it rather than dead-lettering it.
+		e := api.Conflict(fmt.Sprintf("%s %s is not at Mangopay yet; retry when it is SYNCED", rec.Kind, rec.ID)).(*api.Error)
+		e.Transient = true
+		return nil, e
 	}
 	return rec, nil
 }

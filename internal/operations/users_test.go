@@ -351,3 +351,27 @@ func TestReplayedRefusalCarriesTheSameProblem(t *testing.T) {
 		t.Fatalf("users at Mangopay = %d", n)
 	}
 }
+
+func TestWorkForAUserNotYetAtMangopayIsRetriedNotDeadLettered(t *testing.T) {
+	e := testenv.New(t)
+	resp := call(t, createNatural(e), testenv.Request("POST", "/users/natural", nil, naturalBody("ext-1", "PAYER"),
+		map[string]string{"prefer": "respond-async"}))
+	user := record(t, resp, http.StatusAccepted)
+	wallet := api.SQS(e.Deps.Service.CreateWalletOp(), e.Deps.API)
+	ev := testenv.SQSEvent()
+	ev.Records = append(ev.Records, testenv.Message("w-1", map[string]any{"user_id": user.ID, "description": "main", "currency": "EUR"}, nil))
+	out, _ := wallet(e.Ctx, ev)
+	if len(out.BatchItemFailures) != 1 || len(e.Messages(t, e.DLQ)) != 0 {
+		t.Fatalf("a wallet for a pending user must be retried, not dead-lettered: %+v", out)
+	}
+	userQueue := e.Messages(t, e.Queue)
+	if out, _ := api.SQS(e.Deps.Service.CreateNaturalUserOp(), e.Deps.API)(e.Ctx, testenv.SQSEvent(userQueue...)); len(out.BatchItemFailures) != 0 {
+		t.Fatalf("user worker: %+v", out)
+	}
+	if out, _ := wallet(e.Ctx, ev); len(out.BatchItemFailures) != 0 {
+		t.Fatalf("the retried wallet message failed: %+v", out)
+	}
+	if n := e.Fake.Count("wallets"); n != 1 {
+		t.Fatalf("wallets = %d", n)
+	}
+}
