@@ -98,8 +98,9 @@ func (f *Faults) disarm(service, operation string, h *armedHook) {
 	}
 }
 
-// Middleware adds the fault step to a client's stack, before the request
-// is signed and sent.
+// Middleware adds the fault step to a client's stack, first of all (so a
+// hook never runs under another step's lock), before the request is
+// signed and sent.
 func (f *Faults) Middleware(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("awstest.Faults",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
@@ -108,5 +109,5 @@ func (f *Faults) Middleware(stack *middleware.Stack) error {
 				return middleware.InitializeOutput{}, middleware.Metadata{}, err
 			}
 			return next.HandleInitialize(ctx, in)
-		}), middleware.After)
+		}), middleware.Before)
 }

@@ -1,0 +1,17 @@
+// Command capture-preauthorization is the Lambda function of the capture-preauthorization operation
+// (see internal/operations). It serves its HTTP route and its queue.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/coldstart"
+)
+
+func main() {
+	d := coldstart.MustLoad(context.Background())
+	lambda.Start(api.Handler(d.Service.CapturePreauthorizationOp(), d.API))
+}

@@ -1,0 +1,17 @@
+// Command complete-card-registration is the Lambda function of the complete-card-registration operation
+// (see internal/operations). It serves its HTTP route and its queue.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/coldstart"
+)
+
+func main() {
+	d := coldstart.MustLoad(context.Background())
+	lambda.Start(api.Handler(d.Service.CompleteCardRegistrationOp(), d.API))
+}
