@@ -1,6 +1,8 @@
 package operations
 
 import (
+	"fmt"
+
 	"github.com/lambda-mangopay/lambda-mangopay/internal/validate"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
@@ -10,13 +12,8 @@ import (
 // money (pay-ins, preauthorizations, refunds, transfers, payouts). Money in
 // requests is {"amount": 1050, "currency": "EUR"}: a whole number of minor
 // units and an ISO 4217 code Mangopay documents.
-//
-// transactions.go (transfers, refunds, payouts) has its own versions
-// (checkFunds, checkFundsAndFees, mpMoney, recMoney), written before this
-// file existed; the two sets agree and are meant to be merged into this
-// one. Writing a transaction's common fields into its record and marking
-// it for re-check are applyTransaction and markRecheck in transactions.go,
-// used here too.
+// Writing a transaction's common fields into its record and marking it
+// for re-check are applyTransaction and markRecheck in transactions.go.
 
 // checkMoney checks an amount to debit: a currency from
 // validate.Currencies and a positive whole amount of minor units. Errors
@@ -59,4 +56,38 @@ func toMangopayMoney(m records.Money) mangopay.Money {
 // fromMangopayMoney converts Mangopay's amount for our records.
 func fromMangopayMoney(m mangopay.Money) records.Money {
 	return records.Money{Currency: m.Currency, Amount: m.Amount}
+}
+
+// moneyExample is how a money field is written, for error reasons.
+const moneyExample = `{"amount": 1050, "currency": "EUR"}`
+
+// checkFunds validates a required money field (nil when the request left
+// it out) with checkMoney.
+func checkFunds(v *validate.Errors, field string, m *records.Money) bool {
+	if m == nil {
+		v.Add(field, "is required, e.g. %s (amounts in minor units)", moneyExample)
+		return false
+	}
+	return checkMoney(v, field, *m)
+}
+
+// checkFundsAndFees validates the debited funds and fees of a transfer or
+// payout: both present, fees in the debited currency, and 0 <= fees <
+// debited (fees equal to the debited funds would credit nothing, which
+// Mangopay fails with 001014).
+func checkFundsAndFees(v *validate.Errors, debited, fees *records.Money) {
+	okD := checkFunds(v, "debited_funds", debited)
+	if fees == nil {
+		v.Add("fees", `is required: the platform's fee, {"amount": 0, "currency": "EUR"} for none`)
+		return
+	}
+	if !okD {
+		v.Amount("fees.amount", fees.Amount, false)
+		v.Currency("fees.currency", fees.Currency)
+		return
+	}
+	if checkFees(v, *debited, *fees) {
+		v.Check(fees.Amount < debited.Amount, "fees.amount", fmt.Sprintf(
+			"must be less than debited_funds.amount (%d): nothing would be credited (Mangopay fails it with ResultCode 001014)", debited.Amount))
+	}
 }

@@ -1,13 +1,9 @@
 package operations
 
-// Helpers shared by the money-moving operations (transfers, refunds,
-// payouts): money checks and conversions, the exactly-once create of a
-// transaction, and reading a transaction back from Mangopay.
-//
-// The money checks and conversions themselves are money.go's (checkMoney,
-// checkFees, toMangopayMoney, fromMangopayMoney); checkFunds and
-// checkFundsAndFees add what requests with required money fields need.
-// applyTransaction and markRecheck are shared with the pay-in operations.
+// Helpers shared by the money-moving operations (pay-ins, transfers,
+// refunds, payouts): the exactly-once create of a transaction, writing
+// Mangopay's answer into the record, marking it for re-check, and reading
+// a transaction back from Mangopay. The money checks are in money.go.
 
 import (
 	"context"
@@ -18,44 +14,9 @@ import (
 	"time"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
-	"github.com/lambda-mangopay/lambda-mangopay/internal/validate"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
-
-// moneyExample is how a money field is written, for error reasons.
-const moneyExample = `{"amount": 1050, "currency": "EUR"}`
-
-// checkFunds validates a required money field (nil when the request left
-// it out) with checkMoney.
-func checkFunds(v *validate.Errors, field string, m *records.Money) bool {
-	if m == nil {
-		v.Add(field, "is required, e.g. %s (amounts in minor units)", moneyExample)
-		return false
-	}
-	return checkMoney(v, field, *m)
-}
-
-// checkFundsAndFees validates the debited funds and fees of a transfer or
-// payout: both present, fees in the debited currency, and 0 <= fees <
-// debited (fees equal to the debited funds would credit nothing, which
-// Mangopay fails with 001014).
-func checkFundsAndFees(v *validate.Errors, debited, fees *records.Money) {
-	okD := checkFunds(v, "debited_funds", debited)
-	if fees == nil {
-		v.Add("fees", `is required: the platform's fee, {"amount": 0, "currency": "EUR"} for none`)
-		return
-	}
-	if !okD {
-		v.Amount("fees.amount", fees.Amount, false)
-		v.Currency("fees.currency", fees.Currency)
-		return
-	}
-	if checkFees(v, *debited, *fees) {
-		v.Check(fees.Amount < debited.Amount, "fees.amount", fmt.Sprintf(
-			"must be less than debited_funds.amount (%d): nothing would be credited (Mangopay fails it with ResultCode 001014)", debited.Amount))
-	}
-}
 
 // txSend sends the Mangopay request a transaction record describes, with
 // the create protocol's options (its Idempotency-Key), and returns how to
