@@ -1,13 +1,9 @@
 package operations_test
 
 import (
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -202,87 +198,4 @@ func txGet(t *testing.T, h api.HTTPHandler, path, param, id string, refresh bool
 		req.QueryStringParameters = map[string]string{"refresh": "true"}
 	}
 	return call(t, h, req)
-}
-
-// TestMoneyEventFiles feeds the sample events of the transfer, refund and
-// payout functions (events/) to their handlers, the way Lambda would, with
-// each placeholder replaced by a record made for it.
-func TestMoneyEventFiles(t *testing.T) {
-	e := testenv.New(t)
-	sv := e.Deps.Service
-	buyer := txNewPerson(t, e, "buyer-1", "PAYER", "EUR")
-	pay := txPayIn(t, e, buyer, 10000, 500)
-	seller := txNewPerson(t, e, "seller-1", "OWNER", "EUR")
-	txSetKYC(t, e, seller.user, "REGULAR", true)
-	txPayIn(t, e, seller, 10000, 0)
-	bank := txBankAccount(t, e, seller.user)
-	tr := record(t, call(t, api.HTTP(sv.CreateTransferOp(), e.Deps.API), testenv.Request("POST", "/transfers", nil,
-		map[string]any{"debited_wallet_id": buyer.wallet.ID, "credited_wallet_id": seller.wallet.ID, "debited_funds": txEUR(3000), "fees": txEUR(0)}, nil)), http.StatusCreated)
-	rf := record(t, call(t, api.HTTP(sv.RefundPayInOp(), e.Deps.API), testenv.Request("POST", "/payins/"+pay.ID+"/refunds",
-		map[string]string{"payin_id": pay.ID}, map[string]any{"debited_funds": txEUR(100), "fees": txEUR(0)}, nil)), http.StatusCreated)
-	po := record(t, call(t, api.HTTP(sv.CreatePayoutOp(), e.Deps.API), testenv.Request("POST", "/payouts", nil,
-		map[string]any{"debited_wallet_id": seller.wallet.ID, "bank_account_id": bank.ID, "debited_funds": txEUR(100), "fees": txEUR(0)}, nil)), http.StatusCreated)
-	placeholders := strings.NewReplacer("{{WALLET_ID}}", buyer.wallet.ID, "{{CREDITED_WALLET_ID}}", seller.wallet.ID,
-		"{{TRANSFER_ID}}", tr.ID, "{{PAYIN_ID}}", pay.ID, "{{REFUND_ID}}", rf.ID, "{{PAYOUT_ID}}", po.ID,
-		"{{PAYOUT_WALLET_ID}}", seller.wallet.ID, "{{PAYOUT_BANK_ACCOUNT_ID}}", bank.ID)
-
-	handlers := map[string]func(context.Context, json.RawMessage) (any, error){
-		"create-transfer": api.Handler(sv.CreateTransferOp(), e.Deps.API),
-		"get-transfer":    api.Handler(sv.GetTransferOp(), e.Deps.API),
-		"refund-payin":    api.Handler(sv.RefundPayInOp(), e.Deps.API),
-		"refund-transfer": api.Handler(sv.RefundTransferOp(), e.Deps.API),
-		"get-refund":      api.Handler(sv.GetRefundOp(), e.Deps.API),
-		"create-payout":   api.Handler(sv.CreatePayoutOp(), e.Deps.API),
-		"get-payout":      api.Handler(sv.GetPayoutOp(), e.Deps.API),
-	}
-	files, err := filepath.Glob("../../events/*.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := 0
-	for _, f := range files {
-		base := strings.TrimSuffix(filepath.Base(f), ".json")
-		var h func(context.Context, json.RawMessage) (any, error)
-		for name, candidate := range handlers {
-			if base == name || strings.HasPrefix(base, name+"-") {
-				h = candidate
-			}
-		}
-		if h == nil {
-			continue
-		}
-		seen++
-		t.Run(base, func(t *testing.T) {
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := placeholders.Replace(string(raw))
-			if strings.Contains(text, "{{") {
-				t.Fatalf("unknown placeholder left in %s", text)
-			}
-			out, err := h(e.Ctx, json.RawMessage(text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch r := out.(type) {
-			case events.APIGatewayV2HTTPResponse:
-				if r.StatusCode/100 != 2 {
-					t.Fatalf("status %d: %s", r.StatusCode, r.Body)
-				}
-			case events.SQSEventResponse:
-				if len(r.BatchItemFailures) != 0 {
-					t.Fatalf("batch item failures %+v", r.BatchItemFailures)
-				}
-				if dead := e.Messages(t, e.DLQ); len(dead) != 0 {
-					t.Fatalf("dead-lettered: %v", *dead[0].MessageAttributes[api.AttrFailureReason].StringValue)
-				}
-			default:
-				t.Fatalf("answer %T", out)
-			}
-		})
-	}
-	if seen != 14 {
-		t.Fatalf("%d event files for the money functions, want 14", seen)
-	}
 }
