@@ -14,12 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/outcomes"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/pages"
@@ -31,6 +33,9 @@ type Deps struct {
 	Env     config.Env
 	Log     *slog.Logger
 	Service *operations.Service
+	// Outcomes publishes the events records' status changes decide; the
+	// re-check calls its Publish for due records whose Outbox is not empty.
+	Outcomes *outcomes.Publisher
 	// API is what the HTTP and queue handlers need.
 	API api.Deps
 }
@@ -75,14 +80,22 @@ func New(ctx context.Context, env config.Env, cfg aws.Config, log *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("coldstart: Mangopay client: %w", err)
 	}
-	store := records.New(dynamodb.NewFromConfig(cfg), env.TableName)
+	q := sqs.NewFromConfig(cfg)
+	// Outcome events go to EVENT_BUS_NAME (the default bus when unset),
+	// payout outcomes also to PAYOUT_OUTCOME_QUEUE_URL when set. The store
+	// calls the publisher after each write that decided events.
+	publisher := &outcomes.Publisher{EventBridge: eventbridge.NewFromConfig(cfg), Bus: env.EventBusName, Log: log}
+	if env.PayoutOutcomeQueueURL != "" {
+		publisher.PayoutQueue = api.Queue{Client: q, URL: env.PayoutOutcomeQueueURL}
+	}
+	store := records.New(dynamodb.NewFromConfig(cfg), env.TableName, records.WithAfterWrite(publisher.Hook))
+	publisher.Records = store
 	svc := &operations.Service{
 		MP:      mp,
 		Records: store,
 		Pages:   &pages.Store{S3: s3.NewFromConfig(cfg), Bucket: env.PagesBucket, SSE: pages.SSE{KMSKeyID: env.PagesKMSKeyID}},
 	}
-	q := sqs.NewFromConfig(cfg)
-	d := &Deps{Env: env, Log: log, Service: svc, API: api.Deps{
+	d := &Deps{Env: env, Log: log, Service: svc, Outcomes: publisher, API: api.Deps{
 		Claims: store, IDs: store, Log: log,
 		Queue:       api.Queue{Client: q, URL: env.OperationQueueURL},
 		DeadLetters: api.Queue{Client: q, URL: env.DeadLetterQueueURL},

@@ -164,12 +164,5 @@ func (in *GetPayoutInput) Validate(v *validate.Errors) {
 // refresh (GET /payouts/bankwire/{id}, with the payout modes). A payout
 // found SUCCEEDED or FAILED leaves the re-check index.
 func (s *Service) GetPayout(ctx context.Context, in *GetPayoutInput, _ api.Call) (api.Result, error) {
-	return s.getTx(ctx, in.PayoutID, records.KindPayout, in.Refresh,
-		func(ctx context.Context, id string, opts ...mangopay.CallOption) (func(*records.Record), error) {
-			p, err := s.MP.GetPayout(ctx, id, opts...)
-			if err != nil {
-				return nil, err
-			}
-			return func(r *records.Record) { applyPayout(r, p) }, nil
-		})
+	return s.getTx(ctx, in.PayoutID, records.KindPayout, in.Refresh, s.txFetcher(records.KindPayout))
 }

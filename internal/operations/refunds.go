@@ -294,12 +294,5 @@ func (in *GetRefundInput) Validate(v *validate.Errors) {
 // GetRefund answers from the record, or re-reads Mangopay first on
 // refresh. The execution date is Mangopay's ExecutionDate.
 func (s *Service) GetRefund(ctx context.Context, in *GetRefundInput, _ api.Call) (api.Result, error) {
-	return s.getTx(ctx, in.RefundID, records.KindRefund, in.Refresh,
-		func(ctx context.Context, id string, opts ...mangopay.CallOption) (func(*records.Record), error) {
-			m, err := s.MP.GetRefund(ctx, id, opts...)
-			if err != nil {
-				return nil, err
-			}
-			return func(r *records.Record) { applyRefund(r, m) }, nil
-		})
+	return s.getTx(ctx, in.RefundID, records.KindRefund, in.Refresh, s.txFetcher(records.KindRefund))
 }

@@ -127,22 +127,31 @@ func (s *Service) getTx(ctx context.Context, id string, kind records.Kind, refre
 	if err != nil {
 		return api.Result{}, err
 	}
-	var raw json.RawMessage
-	apply, err := fetch(ctx, rec.MangopayID, mangopay.WithRawResponse(&raw))
-	if err != nil {
-		return api.Result{}, err
-	}
-	now := s.now()
-	rec, err = s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
-		apply(r)
-		markRecheck(r, now, false)
-		r.Raw, r.SyncState, r.SyncError = raw, records.SyncSynced, ""
-		return nil
-	})
+	rec, err = s.refreshTx(ctx, rec, s.now(), fetch, nil)
 	if err != nil {
 		return api.Result{}, err
 	}
 	return api.OK(rec), nil
+}
+
+// refreshTx re-reads a synced transaction from Mangopay and stores it;
+// then, when not nil, adjusts the record before it is written (the
+// re-check schedule sets the next check there).
+func (s *Service) refreshTx(ctx context.Context, rec *records.Record, now time.Time, fetch txFetch, then func(*records.Record)) (*records.Record, error) {
+	var raw json.RawMessage
+	apply, err := fetch(ctx, rec.MangopayID, mangopay.WithRawResponse(&raw))
+	if err != nil {
+		return nil, err
+	}
+	return s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
+		apply(r)
+		markRecheck(r, now, false)
+		r.Raw, r.SyncState, r.SyncError = raw, records.SyncSynced, ""
+		if then != nil {
+			then(r)
+		}
+		return nil
+	})
 }
 
 // bodyRef loads a SYNCED record named by a body field: an unknown id (or

@@ -112,12 +112,5 @@ func (in *GetTransferInput) Validate(v *validate.Errors) {
 // GetTransfer answers from the record, or re-reads Mangopay first on
 // refresh.
 func (s *Service) GetTransfer(ctx context.Context, in *GetTransferInput, _ api.Call) (api.Result, error) {
-	return s.getTx(ctx, in.TransferID, records.KindTransfer, in.Refresh,
-		func(ctx context.Context, id string, opts ...mangopay.CallOption) (func(*records.Record), error) {
-			t, err := s.MP.GetTransfer(ctx, id, opts...)
-			if err != nil {
-				return nil, err
-			}
-			return func(r *records.Record) { applyTransaction(r, &t.Transaction) }, nil
-		})
+	return s.getTx(ctx, in.TransferID, records.KindTransfer, in.Refresh, s.txFetcher(records.KindTransfer))
 }

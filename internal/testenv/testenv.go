@@ -39,6 +39,10 @@ type Env struct {
 	SQS  *sqs.Client
 	// Queue and DLQ are the operation's queue and dead-letter queue URLs.
 	Queue, DLQ string
+	// OutcomesQueue receives, through a rule on EventBus, every event
+	// the function publishes (read them with Outcomes); PayoutQueue is the
+	// function's PAYOUT_OUTCOME_QUEUE_URL.
+	OutcomesQueue, PayoutQueue string
 	// Vars are the environment variables the function was built from.
 	Vars map[string]string
 	// Faults makes chosen AWS calls of the function fail (e.g. the
@@ -65,9 +69,12 @@ func New(t *testing.T, opts ...mangopaytest.Option) *Env {
 		Name: aws.String(secret), SecretString: aws.String(string(creds))})
 	must(t, err)
 	e.Queue, e.DLQ = e.createQueue(t, "operation"), e.createQueue(t, "operation-dlq")
+	e.OutcomesQueue, e.PayoutQueue = e.createQueue(t, "outcomes"), e.createQueue(t, "payout-outcomes")
+	e.subscribeOutcomes(t)
 	e.Vars = map[string]string{
 		"TABLE_NAME": table, "PAGES_BUCKET": bucket, "MANGOPAY_SECRET_ID": secret, "MANGOPAY_BASE_URL": e.Fake.URL,
 		"OPERATION_QUEUE_URL": e.Queue, "DEAD_LETTER_QUEUE_URL": e.DLQ,
+		"EVENT_BUS_NAME": EventBus, "PAYOUT_OUTCOME_QUEUE_URL": e.PayoutQueue,
 	}
 	env, err := config.FromEnv(func(k string) string { return e.Vars[k] })
 	must(t, err)

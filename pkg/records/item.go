@@ -30,7 +30,16 @@ func RecheckBucket(k Kind) string {
 // have no answer yet (SyncPending, e.g. the call was cut short), or
 // Mangopay's answer is provisional: a document in VALIDATION_ASKED, a
 // transaction in CREATED (3DS, payout processing, SCA).
+//
+// A record whose Outbox still holds events also needs polling: it stays in
+// the re-check index until they are published.
 func (r *Record) NeedsPolling() bool {
+	return len(r.Outbox) > 0 || r.WaitsForMangopay()
+}
+
+// WaitsForMangopay is NeedsPolling without the Outbox: the record itself
+// waits for Mangopay (a re-check polls it), whatever is left to publish.
+func (r *Record) WaitsForMangopay() bool {
 	switch {
 	case r.SyncState == SyncPending:
 		return true

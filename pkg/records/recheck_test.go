@@ -151,10 +151,19 @@ func TestRecordLeavesRecheckIndex(t *testing.T) {
 	f.wantDue(t, BucketDocument, later, doc.ID)
 
 	for _, id := range []string{p.ID, doc.ID} {
-		if _, err := f.store.Update(f.ctx, id, func(r *Record) error {
+		r, err := f.store.Update(f.ctx, id, func(r *Record) error {
 			r.Status = map[Kind]string{KindPayout: "SUCCEEDED", KindDocument: "VALIDATED"}[r.Kind]
 			return nil
-		}); err != nil {
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The final status decided an event: the record stays due until
+		// it is published.
+		if _, ok := f.rawItem(t, id)[AttrRecheckBucket]; !ok || len(r.Outbox) != 1 {
+			t.Fatalf("%s left the re-check index with its outbox %v unpublished", id, r.Outbox)
+		}
+		if err := f.store.ClearOutbox(f.ctx, id, outboxIDs(r)); err != nil {
 			t.Fatal(err)
 		}
 		item := f.rawItem(t, id)

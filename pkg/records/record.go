@@ -113,6 +113,12 @@ type Record struct {
 	// NeedsPolling is true; the Store clears it otherwise.
 	RecheckAt *time.Time `dynamodbav:"-" json:"recheck_at,omitempty"`
 
+	// Outbox holds the events decided by this record's status changes
+	// (see Outcomes) until they are published and cleared (ClearOutbox).
+	// It is internal: not part of the API's answers (json "-"); the Store
+	// copies it itself.
+	Outbox []Outcome `dynamodbav:"outbox,omitempty" json:"-"`
+
 	User             *User             `dynamodbav:"user,omitempty" json:"user,omitempty"`
 	Document         *Document         `dynamodbav:"document,omitempty" json:"document,omitempty"`
 	Page             *Page             `dynamodbav:"page,omitempty" json:"page,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,6 +36,7 @@ type Store struct {
 	idemTTL     time.Duration
 	idemLease   time.Duration
 	hookTTL     time.Duration
+	afterWrite  func(context.Context, *Record)
 }
 
 // Option configures a Store.
@@ -97,6 +99,7 @@ func (s *Store) Create(ctx context.Context, r *Record) error {
 	if err := validate(r); err != nil {
 		return err
 	}
+	s.stage(nil, r)
 	if err := normalize(r); err != nil {
 		return err
 	}
@@ -107,6 +110,7 @@ func (s *Store) Create(ctx context.Context, r *Record) error {
 	if err != nil {
 		return fmt.Errorf("records: create %s: %w", r.ID, err)
 	}
+	s.written(ctx, r)
 	return nil
 }
 
@@ -244,17 +248,23 @@ func (s *Store) apply(ctx context.Context, in *Record, fn func(*Record) error) (
 	if err := validate(cur); err != nil {
 		return nil, true, err
 	}
+	// The events are decided here, in the write that changes the status.
+	cur.Outbox = slices.Clone(read.Outbox)
+	s.stage(&read, cur)
 	if err := normalize(cur); err != nil {
 		return nil, true, err
 	}
-	err = s.put(ctx, cur, "#v = :v", map[string]string{"#v": "version"},
-		map[string]types.AttributeValue{":v": numberAV(read.Version)})
+	names := map[string]string{"#v": "version"}
+	values := map[string]types.AttributeValue{":v": numberAV(read.Version)}
+	cond := "#v = :v AND " + outboxCondition(&read, names, values)
+	err = s.put(ctx, cur, cond, names, values)
 	if isConditionFailed(err) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, true, fmt.Errorf("records: update %s: %w", id, err)
 	}
+	s.written(ctx, cur)
 	return cur, true, nil
 }
 

@@ -1,0 +1,29 @@
+// Command recheck-transactions is the weekday re-check of the TRANSACTION bucket
+// (see internal/operations/recheck.go). EventBridge Scheduler invokes it
+// Monday to Friday with {"bucket":"TRANSACTION"}; it re-checks the due records
+// it can within its budget and sends the rest to its own queue
+// (OPERATION_QUEUE_URL), whose batches it re-checks too. RECHECK_TIME_ZONE
+// (default Europe/Paris) is the calendar's time zone.
+package main
+
+import (
+	"context"
+	"os"
+	_ "time/tzdata" // the calendar's time zone, whatever the runtime image holds
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/lambda-mangopay/lambda-mangopay/internal/coldstart"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
+)
+
+func main() {
+	d := coldstart.MustLoad(context.Background())
+	h, err := operations.NewRecheckHandler(d.Service, records.BucketTransaction, d.API.Queue, d.Log, os.Getenv(operations.RecheckTimeZoneVar))
+	if err != nil {
+		d.Log.Error("cold start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
