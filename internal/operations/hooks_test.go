@@ -328,3 +328,34 @@ func TestReconcileCatchesMissedHook(t *testing.T) {
 		t.Fatalf("second reconcile published %+v", evs)
 	}
 }
+
+// The scheduled reconciliation keeps its place in a cursor: the first run
+// looks a day back, the next starts where it stopped.
+func TestReconcileSinceLastRunMovesTheCursor(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t)
+	h := newHooks(t, e)
+	s := outcomeSeller(t, e)
+	rec := payoutCreated(t, e, s)
+	e.Fake.Advance(2 * time.Hour)
+	if err := e.Fake.SettlePayout(rec.MangopayID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.Fake.Advance(time.Hour)
+	now := e.Fake.Now()
+	rep, err := h.ReconcileSinceLastRun(e.Ctx, now)
+	// The day back also covers the set-up's own events: only the payout
+	// changed.
+	if err != nil || rep.Changed != 1 || !rep.Next.Equal(now) {
+		t.Fatalf("first run %+v %v", rep, err)
+	}
+	if at, err := e.Deps.Service.Records.GetCursor(e.Ctx, operations.ReconcileCursor); err != nil || !at.Equal(now) {
+		t.Fatalf("cursor %v %v, want %v", at, err, now)
+	}
+	e.Fake.Advance(time.Hour)
+	rep, err = h.ReconcileSinceLastRun(e.Ctx, e.Fake.Now())
+	if err != nil || rep.Missed != 0 || rep.Processed != 0 || rep.After > now.Unix() {
+		t.Fatalf("second run %+v %v", rep, err)
+	}
+	oneEvent(t, e.Outcomes(t), records.PayoutSucceeded, rec.ID)
+}

@@ -2,10 +2,12 @@ package operations
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
 // EventRetention is how far back Mangopay's GET /events can look.
@@ -124,4 +126,30 @@ func (h *Hooks) reconcileOne(ctx context.Context, ev mangopay.Event, rep *Reconc
 		rep.Unknown++
 	}
 	return nil
+}
+
+// ReconcileCursor names the records cursor of the reconciliation.
+const ReconcileCursor = "hooks-reconcile"
+
+// ReconcileSinceLastRun reconciles from where the last run stopped (the
+// records cursor; a day back on the first run) up to now, then moves the
+// cursor. A run that processed nothing new still moves it; a run with a
+// failed event does not (Reconcile's Next stays put), so the next run
+// reads that event again.
+func (h *Hooks) ReconcileSinceLastRun(ctx context.Context, now time.Time) (ReconcileReport, error) {
+	since, err := h.S.Records.GetCursor(ctx, ReconcileCursor)
+	if errors.Is(err, records.ErrNotFound) {
+		since, err = now.Add(-24*time.Hour), nil
+	}
+	if err != nil {
+		return ReconcileReport{}, err
+	}
+	rep, err := h.Reconcile(ctx, since, now)
+	if err != nil {
+		return rep, err
+	}
+	if err := h.S.Records.SetCursor(ctx, ReconcileCursor, rep.Next); err != nil && !errors.Is(err, records.ErrConflict) {
+		return rep, err
+	}
+	return rep, nil
 }
