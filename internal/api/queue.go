@@ -31,3 +31,6 @@ func (q Queue) Send(ctx context.Context, body string, attrs map[string]string) e
 	}
 	return nil
 }
+
+// Configured reports whether the queue has a client and a URL.
+func (q Queue) Configured() bool { return q.Client != nil && q.URL != "" }

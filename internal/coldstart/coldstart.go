@@ -33,6 +33,9 @@ type Deps struct {
 	Env     config.Env
 	Log     *slog.Logger
 	Service *operations.Service
+	// Hooks receives, processes and registers Mangopay hooks, and
+	// reconciles what no hook delivered.
+	Hooks *operations.Hooks
 	// Outcomes publishes the events records' status changes decide; the
 	// re-check calls its Publish for due records whose Outbox is not empty.
 	Outcomes *outcomes.Publisher
@@ -100,5 +103,13 @@ func New(ctx context.Context, env config.Env, cfg aws.Config, log *slog.Logger) 
 		Queue:       api.Queue{Client: q, URL: env.OperationQueueURL},
 		DeadLetters: api.Queue{Client: q, URL: env.DeadLetterQueueURL},
 	}}
+	d.Hooks = &operations.Hooks{S: svc, Token: env.HookToken, Queue: api.Queue{Client: q, URL: env.HookQueueURL}}
 	return d, nil
+}
+
+// Exit logs why a function cannot start and exits (Lambda reports an init
+// error).
+func (d *Deps) Exit(err error) {
+	d.Log.Error("cold start failed", "error", err.Error())
+	os.Exit(1)
 }

@@ -359,3 +359,17 @@ func TestReconcileSinceLastRunMovesTheCursor(t *testing.T) {
 	}
 	oneEvent(t, e.Outcomes(t), records.PayoutSucceeded, rec.ID)
 }
+
+func TestHookFunctionsRefuseToStartMisconfigured(t *testing.T) {
+	h := &operations.Hooks{Token: "short"}
+	if err := h.CheckReceiver(); err == nil || !strings.Contains(err.Error(), "HOOK_TOKEN") || strings.Contains(err.Error(), "short") {
+		t.Fatalf("short token: %v", err)
+	}
+	h = &operations.Hooks{Token: strings.Repeat("k", operations.MinHookTokenLen), Queue: api.Queue{}}
+	if err := h.CheckReceiver(); err == nil || !strings.Contains(err.Error(), "HOOK_QUEUE_URL") {
+		t.Fatalf("no queue: %v", err)
+	}
+	if _, err := h.RegisterJob(""); err == nil || !strings.Contains(err.Error(), "HOOK_URL") {
+		t.Fatalf("no URL: %v", err)
+	}
+}

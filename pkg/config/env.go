@@ -43,6 +43,15 @@ type Env struct {
 	// DeadLetterQueueURL receives the function's messages that can never
 	// succeed, with the reason (DEAD_LETTER_QUEUE_URL).
 	DeadLetterQueueURL string
+	// HookToken is the secret path segment of the hook URL Mangopay calls
+	// (HOOK_TOKEN, at least 32 letters, digits, - or _; receive-hook only).
+	HookToken string
+	// HookQueueURL is where received hook notifications are queued for
+	// processing (HOOK_QUEUE_URL, receive-hook only).
+	HookQueueURL string
+	// HookURL is the deployed hook URL registered at Mangopay (HOOK_URL,
+	// register-hooks only).
+	HookURL string
 }
 
 // DefaultSecretTTL is SECRET_TTL's default.
@@ -90,6 +99,9 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		PayoutOutcomeQueueURL: p.queueURL("PAYOUT_OUTCOME_QUEUE_URL"),
 		OperationQueueURL:     p.queueURL("OPERATION_QUEUE_URL"),
 		DeadLetterQueueURL:    p.queueURL("DEAD_LETTER_QUEUE_URL"),
+		HookToken:             p.secretMatch("HOOK_TOKEN", hookToken, "at least 32 letters, digits, - or _"),
+		HookQueueURL:          p.queueURL("HOOK_QUEUE_URL"),
+		HookURL:               p.match("HOOK_URL", false, hookURL, "an https URL ending in /hooks/<token>"),
 	}
 	if len(p.problems) > 0 {
 		return Env{}, &EnvError{Problems: p.problems}
@@ -103,6 +115,8 @@ var (
 	noSpace      = regexp.MustCompile(`^\S{1,1000}$`)
 	secretARN    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$`)
 	secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	hookToken    = regexp.MustCompile(`^[A-Za-z0-9_-]{32,128}$`)
+	hookURL      = regexp.MustCompile(`^https://\S+/hooks/[A-Za-z0-9_-]{32,128}$`)
 )
 
 // parser reads variables and collects their problems.
@@ -125,6 +139,16 @@ func (p *parser) match(name string, required bool, re *regexp.Regexp, what strin
 		p.fail(name, "missing: set it to %s", what)
 	case v != "" && !re.MatchString(v):
 		p.fail(name, "%s is not %s", quote(v), what)
+	}
+	return v
+}
+
+// secretMatch is match for a variable holding a secret: its value is never
+// echoed in the error.
+func (p *parser) secretMatch(name string, re *regexp.Regexp, what string) string {
+	v := p.get(name)
+	if v != "" && !re.MatchString(v) {
+		p.fail(name, "is not %s (value not shown: it is a secret)", what)
 	}
 	return v
 }

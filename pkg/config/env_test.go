@@ -83,6 +83,8 @@ func TestFromEnvNamesEachProblem(t *testing.T) {
 		{name: "not an ARN", set: map[string]string{"MANGOPAY_SECRET_ARN": "mangopay"}, want: []string{"MANGOPAY_SECRET_ARN"}},
 		{name: "bucket name", set: map[string]string{"PAGES_BUCKET": "KYC_Pages"}, want: []string{"PAGES_BUCKET"}},
 		{name: "queue URL", set: map[string]string{"PAYOUT_OUTCOME_QUEUE_URL": "payout-outcomes"}, want: []string{"PAYOUT_OUTCOME_QUEUE_URL"}},
+		{name: "short hook token", set: map[string]string{"HOOK_TOKEN": "guessable"}, want: []string{"HOOK_TOKEN"}},
+		{name: "hook URL without its token", set: map[string]string{"HOOK_URL": "https://api.example.com/hooks"}, want: []string{"HOOK_URL"}},
 		{name: "several at once", set: map[string]string{"SECRET_TTL": "soon", "MANGOPAY_DEBUG": "maybe"},
 			unset: []string{"TABLE_NAME"}, want: []string{"TABLE_NAME", "SECRET_TTL", "MANGOPAY_DEBUG"}},
 	} {
@@ -110,6 +112,9 @@ func TestFromEnvNamesEachProblem(t *testing.T) {
 				if !strings.Contains(err.Error(), n) {
 					t.Fatalf("message does not name %s: %v", n, err)
 				}
+			}
+			if strings.Contains(err.Error(), "guessable") {
+				t.Fatalf("the error shows a secret value: %v", err)
 			}
 		})
 	}
