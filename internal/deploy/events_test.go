@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -37,9 +39,43 @@ import (
 // handlerSpec is how functions/<name>/main.go builds its handler; the
 // events test builds the same one over the test's dependencies.
 type handlerSpec struct {
-	op   string // the ...Op method of operations.Service main.go passes
-	s3   string // the S3 handler method, for api.HandlerWithS3
-	make func(s *operations.Service, d api.Deps) any
+	op string // the ...Op method of operations.Service main.go passes
+	s3 string // the S3 handler method, for api.HandlerWithS3
+	// bucket: a re-check function, whose main builds
+	// operations.NewRecheckHandler for this records bucket.
+	bucket string
+	make   func(s *operations.Service, d api.Deps) any
+}
+
+// recheckSpec is the handler of a re-check function: what its main
+// builds, over the test's queue and logger, with the default calendar
+// (RecheckTimeZone's default, checked by TestRecheckSchedules) and the
+// clock at recheckClock.
+func recheckSpec(bucket string) handlerSpec {
+	return handlerSpec{bucket: bucket, make: func(s *operations.Service, d api.Deps) any {
+		h, err := operations.NewRecheckHandler(s, bucket, d.Queue, d.Log, "")
+		if err != nil {
+			panic(err) // the default time zone always loads
+		}
+		h.Now = recheckClock
+		return h.Handle
+	}}
+}
+
+// recheckClock is a weekday at 10:00 in the default calendar, a week or
+// more ahead: inside every re-check's hours (the sample events have no
+// "force"), and after the next check of any record the placeholders made,
+// so that the re-checks find them due.
+func recheckClock() time.Time {
+	loc, err := operations.RecheckLocation("")
+	if err != nil {
+		panic(err)
+	}
+	d := time.Now().In(loc).AddDate(0, 0, 7)
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, loc)
 }
 
 // handlers has one entry per folder of functions/ (TestHandlersMatchMains
@@ -81,9 +117,19 @@ var handlers = map[string]handlerSpec{
 	"refund-transfer":            {op: "RefundTransferOp", make: func(s *operations.Service, d api.Deps) any { return api.Handler(s.RefundTransferOp(), d) }},
 	"submit-document":            {op: "SubmitDocumentOp", make: func(s *operations.Service, d api.Deps) any { return api.Handler(s.SubmitDocumentOp(), d) }},
 	"update-user":                {op: "UpdateUserOp", make: func(s *operations.Service, d api.Deps) any { return api.Handler(s.UpdateUserOp(), d) }},
+	"recheck-documents":          recheckSpec(records.BucketDocument),
+	"recheck-transactions":       recheckSpec(records.BucketTransaction),
 }
 
 var mainCall = regexp.MustCompile(`lambda\.Start\(api\.(Handler|HandlerWithS3)\(d\.Service\.(\w+)\(\), d\.API(?:, d\.Service\.(\w+))?\)\)`)
+
+// recheckCall is how a re-check function's main builds its handler;
+// recheckStart, how it starts it.
+var (
+	recheckCall    = regexp.MustCompile(`operations\.NewRecheckHandler\(d\.Service, records\.(\w+), d\.API\.Queue, d\.Log, os\.Getenv\(operations\.RecheckTimeZoneVar\)\)`)
+	recheckStart   = regexp.MustCompile(`lambda\.Start\(h\.Handle\)`)
+	recheckBuckets = map[string]string{"BucketDocument": records.BucketDocument, "BucketTransaction": records.BucketTransaction}
+)
 
 // TestHandlersMatchMains: every main builds its handler the way the
 // events test does.
@@ -97,6 +143,15 @@ func TestHandlersMatchMains(t *testing.T) {
 		src, err := os.ReadFile(filepath.Join(root, "functions", dir, "main.go"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if spec.bucket != "" {
+			m := recheckCall.FindStringSubmatch(string(src))
+			if m == nil || !recheckStart.MatchString(string(src)) {
+				t.Errorf("functions/%s/main.go: no operations.NewRecheckHandler(d.Service, records.BucketX, d.API.Queue, d.Log, os.Getenv(operations.RecheckTimeZoneVar)) started with lambda.Start(h.Handle)", dir)
+			} else if recheckBuckets[m[1]] != spec.bucket {
+				t.Errorf("functions/%s/main.go re-checks records.%s; handlers says %s", dir, m[1], spec.bucket)
+			}
+			continue
 		}
 		m := mainCall.FindStringSubmatch(string(src))
 		if m == nil {
@@ -146,6 +201,8 @@ func TestEvents(t *testing.T) {
 				r.batchDone(out)
 			case "s3":
 				r.checkUpload(raw)
+			case "scheduled":
+				r.recheckDone(out)
 			}
 			rec.stop()
 			grants := tp.Grants0(f)
@@ -161,7 +218,8 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-// kindOf tells an event's shape: "http", "sqs" or "s3".
+// kindOf tells an event's shape: "http", "sqs", "s3" or "scheduled" (an
+// EventBridge Scheduler Input naming a re-check bucket).
 func kindOf(raw []byte) string {
 	var probe struct {
 		Records []struct {
@@ -170,9 +228,12 @@ func kindOf(raw []byte) string {
 		RequestContext struct {
 			HTTP struct{ Method string } `json:"http"`
 		} `json:"requestContext"`
+		Bucket *string `json:"bucket"`
 	}
 	_ = json.Unmarshal(raw, &probe)
 	switch {
+	case probe.Bucket != nil && len(probe.Records) == 0:
+		return "scheduled"
 	case len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:sqs":
 		return "sqs"
 	case len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:s3":
@@ -253,9 +314,42 @@ func checkShape(t *testing.T, tp *Template, f Function, raw []byte) {
 				t.Errorf("S3 event %s %q: %s is notified of ObjectCreated under %v only", rec.EventName, key, f.LogicalID, prefixes)
 			}
 		}
+	case "scheduled":
+		// The schedule's Input, as Scheduler sends it; "force" (a manual
+		// run) may be added.
+		var ev map[string]any
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		delete(ev, "force")
+		ok := false
+		for _, e := range f.Schedules() {
+			var in map[string]any
+			ok = ok || (json.Unmarshal([]byte(Str(e.Properties["Input"])), &in) == nil && reflect.DeepEqual(in, ev))
+		}
+		if !ok {
+			t.Errorf("%s is not the Input of a schedule of %s", raw, f.LogicalID)
+		}
 	default:
-		t.Fatalf("neither an API Gateway v2 request, an SQS batch nor an S3 notification")
+		t.Fatalf("neither an API Gateway v2 request, an SQS batch, an S3 notification nor a schedule's Input")
 	}
+}
+
+// recheckDone requires a scheduled re-check to have run (inside its
+// hours) without a failure, and nothing dead-lettered.
+func (r *run) recheckDone(out []byte) {
+	r.t.Helper()
+	var rep operations.RecheckReport
+	if err := json.Unmarshal(out, &rep); err != nil {
+		r.t.Fatalf("answer %s: %v", out, err)
+	}
+	if rep.Stopped != "" || rep.Failed > 0 || rep.Retry > 0 || len(rep.Errors) > 0 {
+		r.t.Errorf("re-check report %s", out)
+	}
+	if testing.Verbose() {
+		r.t.Logf("re-check report %s", out)
+	}
+	r.batchDone([]byte("{}"))
 }
 
 // run is one event's test: its local stack and the records made for its
@@ -458,6 +552,7 @@ var watched = map[string][]string{
 	"S3": {"PutObject", "GetObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject", "ListObjectsV2",
 		"CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"},
 	"Secrets Manager": {"GetSecretValue", "DescribeSecret"},
+	"EventBridge":     {"PutEvents"},
 }
 
 func newRecorder(e *testenv.Env) *recorder {
@@ -515,6 +610,8 @@ func (r *recorder) grant(service, op string, in any) string {
 			return OwnQueue
 		case r.e.DLQ:
 			return OwnDLQ
+		case env["PAYOUT_OUTCOME_QUEUE_URL"]:
+			return PayoutOutcomeQueue
 		}
 		return "?queue " + aws.ToString(u)
 	}
@@ -559,6 +656,19 @@ func (r *recorder) grant(service, op string, in any) string {
 		action, resource = "s3:GetObject", object(x.Bucket, x.Key)
 	case *s3.DeleteObjectInput:
 		resource = object(x.Bucket, x.Key)
+	case *eventbridge.PutEventsInput:
+		// The bus EVENT_BUS_NAME names (the default bus when empty), for
+		// every entry.
+		action, resource = "events:PutEvents", EventBus
+		bus := env["EVENT_BUS_NAME"]
+		if bus == "" {
+			bus = "default"
+		}
+		for _, e := range x.Entries {
+			if b := aws.ToString(e.EventBusName); b != bus && !(b == "" && bus == "default") {
+				resource = "?bus " + b
+			}
+		}
 	case *secretsmanager.GetSecretValueInput:
 		if aws.ToString(x.SecretId) == env["MANGOPAY_SECRET_ID"] || aws.ToString(x.SecretId) == env["MANGOPAY_SECRET_ARN"] {
 			resource = Secret
@@ -621,7 +731,21 @@ func producerTable() map[string]func(r *run) string {
 			return wallet
 		},
 		"PAYOUT_BANK_ACCOUNT_ID": func(r *run) string { return r.id(r.call("create-bank-account.json", nil, true)) },
-		"PAYOUT_ID":              func(r *run) string { return r.id(r.call("create-payout.json", nil, false)) },
+		// Settled SUCCEEDED at the fake once created (our record still says
+		// CREATED): a refresh or a re-check then publishes PayoutSucceeded,
+		// to the bus and to PAYOUT_OUTCOME_QUEUE_URL, whose grants the
+		// test so checks.
+		"PAYOUT_ID": func(r *run) string {
+			id := r.id(r.call("create-payout.json", nil, false))
+			rec, err := r.e.Deps.Service.Records.Get(r.e.Ctx, id)
+			if err != nil {
+				r.t.Fatal(err)
+			}
+			if err := r.e.Fake.SettlePayout(rec.MangopayID, true, "000000"); err != nil {
+				r.t.Fatal(err)
+			}
+			return id
+		},
 		// KYC.
 		"DOCUMENT_ID": func(r *run) string {
 			user := r.value("NATURAL_USER_ID")

@@ -17,6 +17,20 @@ const (
 	OwnDLQ      = "own-dlq"       // that queue's dead-letter queue
 	IndexPrefix = "index/"        // "index/by_owner": a GSI of the records table
 	PagesPrefix = "pages/"        // "pages/documents/*": objects of the pages bucket under a prefix
+	// EventBus is the outcome events' bus: parameter EventBusName, the
+	// account's default bus when it is empty (EVENT_BUS_NAME).
+	EventBus = "event-bus"
+	// PayoutOutcomeQueue is the optional queue of payout outcomes
+	// (parameter PayoutOutcomeQueueArn, PAYOUT_OUTCOME_QUEUE_URL), granted
+	// only under a condition that it is set.
+	PayoutOutcomeQueue = "payout-outcome-queue"
+)
+
+// The parameters and the bus ARN the outcome grants are written with.
+const (
+	eventBusParam     = "EventBusName"
+	payoutQueueParam  = "PayoutOutcomeQueueArn"
+	eventBusARNFormat = "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${Bus}"
 )
 
 // Grants is what a function's execution role allows: "action resource"
@@ -74,6 +88,18 @@ func (t *Template) Grants(f Function) (g Grants, problems []string) {
 	}
 	for _, d := range docs {
 		for _, s := range List(Map(d)["Statement"]) {
+			// A statement may be conditional: !If [Condition, statement,
+			// !Ref AWS::NoValue]. Its grants count as granted (they are,
+			// when the condition holds); resourceName knows the condition.
+			cond := ""
+			if fn, a, ok := Intrinsic(s); ok && fn == "Fn::If" {
+				args := List(a)
+				if len(args) != 3 || RefTo(args[2]) != "AWS::NoValue" || Str(args[0]) == "" {
+					fail("statement %v: a conditional statement must be !If [Condition, statement, !Ref AWS::NoValue]", s)
+					continue
+				}
+				cond, s = Str(args[0]), args[1]
+			}
 			st := Map(s)
 			for _, k := range []string{"NotAction", "NotResource", "NotPrincipal"} {
 				if st[k] != nil {
@@ -99,7 +125,7 @@ func (t *Template) Grants(f Function) (g Grants, problems []string) {
 					continue
 				}
 				for _, r := range resources {
-					g[action+" "+t.resourceName(f, r)] = true
+					g[action+" "+t.resourceName(f, r, cond)] = true
 				}
 			}
 		}
@@ -125,10 +151,17 @@ func (t *Template) trustsLambdaOnly(role Resource) bool {
 	return len(sts) > 0
 }
 
-// resourceName names a statement's resource relative to f.
-func (t *Template) resourceName(f Function, r any) string {
+// resourceName names a statement's resource relative to f; cond is the
+// condition the statement is under ("" for none).
+func (t *Template) resourceName(f Function, r any, cond string) string {
 	if RefTo(r) == "MangopaySecretArn" {
 		return Secret
+	}
+	if RefTo(r) == payoutQueueParam && t.isNotEmptyCondition(cond, payoutQueueParam) {
+		return PayoutOutcomeQueue
+	}
+	if t.isEventBusARN(r) {
+		return EventBus
 	}
 	if id, attr := GetAttOf(r); attr == "Arn" {
 		switch {
@@ -207,6 +240,62 @@ func contains(l []string, s string) bool {
 		if x == s {
 			return true
 		}
+	}
+	return false
+}
+
+// isEmptyCondition reports whether condition name is !Equals [!Ref param, ""].
+func (t *Template) isEmptyCondition(name, param string) bool {
+	fn, a, ok := Intrinsic(t.Conditions[name])
+	if !ok || fn != "Fn::Equals" {
+		return false
+	}
+	args := List(a)
+	if len(args) != 2 {
+		return false
+	}
+	return (RefTo(args[0]) == param && args[1] == "") || (RefTo(args[1]) == param && args[0] == "")
+}
+
+// isNotEmptyCondition reports whether condition name is !Not [!Equals
+// [!Ref param, ""]] (directly, or !Not of a condition that is the
+// !Equals).
+func (t *Template) isNotEmptyCondition(name, param string) bool {
+	fn, a, ok := Intrinsic(t.Conditions[name])
+	if !ok || fn != "Fn::Not" || len(List(a)) != 1 {
+		return false
+	}
+	inner := List(a)[0]
+	if cfn, c, ok := Intrinsic(inner); ok && cfn == "Condition" {
+		return t.isEmptyCondition(Str(c), param)
+	}
+	probe := &Template{Conditions: map[string]any{"probe": inner}}
+	return probe.isEmptyCondition("probe", param)
+}
+
+// isEventBusARN reports whether r is the ARN of the bus EVENT_BUS_NAME
+// names: !Sub [eventBusARNFormat, {Bus: !If [<EventBusName is "">,
+// default, !Ref EventBusName]}].
+func (t *Template) isEventBusARN(r any) bool {
+	fn, a, ok := Intrinsic(r)
+	if !ok || fn != "Fn::Sub" || len(List(a)) != 2 || Str(List(a)[0]) != eventBusARNFormat {
+		return false
+	}
+	vars := Map(List(a)[1])
+	if len(vars) != 1 {
+		return false
+	}
+	ifn, ia, ok := Intrinsic(vars["Bus"])
+	args := List(ia)
+	if !ok || ifn != "Fn::If" || len(args) != 3 {
+		return false
+	}
+	cond := Str(args[0])
+	switch {
+	case t.isEmptyCondition(cond, eventBusParam):
+		return args[1] == "default" && RefTo(args[2]) == eventBusParam
+	case t.isNotEmptyCondition(cond, eventBusParam):
+		return RefTo(args[1]) == eventBusParam && args[2] == "default"
 	}
 	return false
 }

@@ -5,13 +5,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
 // needs is what one function's code uses besides what every function
 // does (its log group, the Mangopay secret, GetItem/PutItem/UpdateItem on
 // the records table: records and idempotency claims, which any route
-// takes with an Idempotency-Key, GET included).
+// takes with an Idempotency-Key, GET included; events:PutEvents on the
+// outcome events' bus, since every function writes records and the
+// store publishes the events a write decides: internal/outcomes).
 type needs struct {
 	// queue: the function reads its own queue and dead-letters to its DLQ.
 	queue bool
@@ -21,6 +24,9 @@ type needs struct {
 	indexes []string
 	// pages: S3 actions on the pages bucket, by key prefix.
 	pages map[string][]string
+	// payoutOutcomes: the function writes payout records, so it also
+	// sends payout outcomes to the optional PAYOUT_OUTCOME_QUEUE_URL.
+	payoutOutcomes bool
 }
 
 // functionNeeds is reviewed by hand against each function's code path:
@@ -57,8 +63,8 @@ var functionNeeds = map[string]needs{
 	"refund-payin":    {queue: true, async: true, indexes: []string{records.IndexByOwner}},
 	"refund-transfer": {queue: true, async: true, indexes: []string{records.IndexByOwner}},
 	"get-refund":      {},
-	"create-payout":   {queue: true, async: true},
-	"get-payout":      {},
+	"create-payout":   {queue: true, async: true, payoutOutcomes: true},
+	"get-payout":      {payoutOutcomes: true}, // refresh=true may see it SUCCEEDED or FAILED
 	// Cards, pay-ins and preauthorizations (not in part 1's list either).
 	"create-card-registration":   {queue: true, async: true},
 	"complete-card-registration": {queue: true},
@@ -72,6 +78,13 @@ var functionNeeds = map[string]needs{
 	"get-preauthorization":       {},
 	"cancel-preauthorization":    {queue: true},
 	"capture-preauthorization":   {queue: true, async: true},
+	// Weekday re-checks (internal/operations/recheck.go): the due records
+	// through by_recheck. recheck-documents has no queue (what its budget
+	// leaves stays due for the next hourly run); recheck-transactions sends
+	// the rest to its own queue and re-checks those batches, payouts among
+	// them.
+	"recheck-documents":    {indexes: []string{records.IndexByRecheck}},
+	"recheck-transactions": {queue: true, async: true, indexes: []string{records.IndexByRecheck}, payoutOutcomes: true},
 }
 
 // expected turns needs into grants.
@@ -85,6 +98,10 @@ func (n needs) expected() Grants {
 	add(OwnLogGroup, "logs:CreateLogStream", "logs:PutLogEvents")
 	add(Secret, "secretsmanager:GetSecretValue")
 	add(Table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+	add(EventBus, "events:PutEvents")
+	if n.payoutOutcomes {
+		add(PayoutOutcomeQueue, "sqs:SendMessage")
+	}
 	for _, ix := range n.indexes {
 		add(IndexPrefix+ix, "dynamodb:Query")
 	}
@@ -111,6 +128,7 @@ var allowedActions = map[string]bool{
 	"dynamodb:GetItem":              true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true, "dynamodb:Query": true,
 	"sqs:ReceiveMessage": true, "sqs:DeleteMessage": true, "sqs:GetQueueAttributes": true, "sqs:SendMessage": true,
 	"s3:GetObject": true, "s3:PutObject": true, "s3:DeleteObject": true,
+	"events:PutEvents": true,
 }
 
 // TestPoliciesAreLeastPrivilege: each function has its own role whose
@@ -171,6 +189,44 @@ func TestPoliciesAreLeastPrivilege(t *testing.T) {
 		if (RefTo(tp.Env(f)["OPERATION_QUEUE_URL"]) != "") != n.async {
 			t.Errorf("%s: OPERATION_QUEUE_URL set = %v, but async = %v", f.LogicalID, tp.Env(f)["OPERATION_QUEUE_URL"] != nil, n.async)
 		}
+		if v := tp.Env(f)["PAYOUT_OUTCOME_QUEUE_URL"]; (v != nil) != n.payoutOutcomes {
+			t.Errorf("%s: PAYOUT_OUTCOME_QUEUE_URL set = %v, but payoutOutcomes = %v", f.LogicalID, v != nil, n.payoutOutcomes)
+		} else if v != nil && !tp.isPayoutQueueURL(v) {
+			t.Errorf("%s: PAYOUT_OUTCOME_QUEUE_URL is %v, want !If [<PayoutOutcomeQueueArn set>, !Ref PayoutOutcomeQueueUrl, !Ref AWS::NoValue]", f.LogicalID, v)
+		}
+	}
+}
+
+// isPayoutQueueURL: the variable is set from PayoutOutcomeQueueUrl under
+// the condition its grant is under, and left out otherwise.
+func (t *Template) isPayoutQueueURL(v any) bool {
+	fn, a, ok := Intrinsic(v)
+	args := List(a)
+	return ok && fn == "Fn::If" && len(args) == 3 && t.isNotEmptyCondition(Str(args[0]), payoutQueueParam) &&
+		RefTo(args[1]) == "PayoutOutcomeQueueUrl" && RefTo(args[2]) == "AWS::NoValue"
+}
+
+// TestOutcomeDestinations: EVENT_BUS_NAME is the parameter the bus grant
+// is built from, for every function (an empty value means the default
+// bus, which pkg/config accepts); the payout queue's parameters default
+// to empty and have the conditions the grants use.
+func TestOutcomeDestinations(t *testing.T) {
+	tp := template(t)
+	for _, f := range tp.Functions() {
+		if RefTo(tp.Env(f)["EVENT_BUS_NAME"]) != eventBusParam {
+			t.Errorf("%s: EVENT_BUS_NAME is %v, want !Ref %s (Globals)", f.LogicalID, tp.Env(f)["EVENT_BUS_NAME"], eventBusParam)
+		}
+	}
+	for _, p := range []string{eventBusParam, payoutQueueParam, "PayoutOutcomeQueueUrl"} {
+		if d, ok := tp.Parameters[p]["Default"]; !ok || d != "" {
+			t.Errorf("parameter %s: Default %v, want \"\" (optional)", p, d)
+		}
+	}
+	if _, err := config.FromEnv(func(k string) string {
+		return map[string]string{"TABLE_NAME": "records", "PAGES_BUCKET": "lambda-mangopay-pages", "MANGOPAY_BASE_URL": "https://api.sandbox.mangopay.com",
+			"MANGOPAY_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mangopay-AbCdEf", "EVENT_BUS_NAME": ""}[k]
+	}); err != nil {
+		t.Errorf("an empty EVENT_BUS_NAME (parameter EventBusName's default): %v", err)
 	}
 }
 

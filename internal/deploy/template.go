@@ -453,6 +453,18 @@ func (f Function) Routes() []Route {
 	return out
 }
 
+// Schedules returns a function's ScheduleV2 (EventBridge Scheduler)
+// and legacy Schedule events.
+func (f Function) Schedules() []Event {
+	var out []Event
+	for _, e := range f.Events() {
+		if e.Type == "ScheduleV2" || e.Type == "Schedule" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Queues returns the logical ids of the queues a function's SQS events read.
 func (f Function) Queues() []string {
 	var out []string

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/schedule"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
 // TestFunctionFoldersMatchTemplate: every folder of functions/ is a
@@ -38,8 +42,8 @@ func TestFunctionFoldersMatchTemplate(t *testing.T) {
 			t.Errorf("%s: CodeUri %v, Metadata.BuildMethod %v; want . and makefile (the Makefile's build-%s)",
 				f.LogicalID, f.Props["CodeUri"], f.Meta["BuildMethod"], f.LogicalID)
 		}
-		if len(f.Routes()) == 0 && len(f.Queues()) == 0 {
-			t.Errorf("%s: neither an HttpApi route nor an SQS queue", f.LogicalID)
+		if len(f.Routes()) == 0 && len(f.Queues()) == 0 && len(f.Schedules()) == 0 {
+			t.Errorf("%s: neither an HttpApi route, an SQS queue nor a ScheduleV2 schedule", f.LogicalID)
 		}
 		has := false
 		for _, e := range events {
@@ -314,9 +318,15 @@ func TestEnvironment(t *testing.T) {
 	read := map[string]bool{}
 	config.FromEnv(func(k string) string { read[k] = true; return "" })
 	for _, f := range tp.Functions() {
+		own := mainEnvVars(t, f.Folder)
 		for k := range tp.Env(f) {
-			if !read[k] {
-				t.Errorf("%s: sets %s, which pkg/config never reads", f.LogicalID, k)
+			if !read[k] && !own[k] {
+				t.Errorf("%s: sets %s, which neither pkg/config nor functions/%s/main.go reads", f.LogicalID, k, f.Folder)
+			}
+		}
+		for k := range own {
+			if tp.Env(f)[k] == nil {
+				t.Errorf("%s: functions/%s/main.go reads %s, which the template does not set", f.LogicalID, f.Folder, k)
 			}
 		}
 	}
@@ -408,6 +418,27 @@ func TestPagesBucket(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mainEnvVars are the variables a function's main.go reads itself, beyond
+// pkg/config: os.Getenv of one of the constants below.
+func mainEnvVars(t *testing.T, folder string) map[string]bool {
+	t.Helper()
+	known := map[string]string{"operations.RecheckTimeZoneVar": operations.RecheckTimeZoneVar}
+	src, err := os.ReadFile(filepath.Join(root, "functions", folder, "main.go"))
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, m := range regexp.MustCompile(`os\.Getenv\(([\w.]+)\)`).FindAllStringSubmatch(string(src), -1) {
+		v, ok := known[m[1]]
+		if !ok {
+			t.Errorf("functions/%s/main.go: os.Getenv(%s): add the variable to mainEnvVars (template_test.go)", folder, m[1])
+			continue
+		}
+		out[v] = true
+	}
+	return out
 }
 
 // Grants0 is Grants without the problems.
@@ -611,9 +642,180 @@ func checkCronField(field string, lo, hi int, names, extra string) error {
 	return nil
 }
 
+// weekdaysOnly checks that a cron expression (already valid) runs on
+// some of Monday to Friday only: its day-of-month is "?" and its
+// day-of-week names weekdays (MON-FRI, MON,WED, 2-6, ...), no L or #.
+func weekdaysOnly(s string) error {
+	f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(s, "cron("), ")"))
+	if !strings.HasPrefix(s, "cron(") || len(f) != 6 {
+		return fmt.Errorf("%q: not a cron expression", s)
+	}
+	if f[2] != "?" {
+		return fmt.Errorf("%q: day-of-month %q; a weekday schedule leaves it ? and names MON-FRI", s, f[2])
+	}
+	days := map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+	day := func(v string) (int, error) {
+		if d, ok := days[strings.ToUpper(v)]; ok {
+			return d, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 7 {
+			return 0, fmt.Errorf("%q: day-of-week %q is not a day", s, v)
+		}
+		return n, nil
+	}
+	for _, part := range strings.Split(f[4], ",") {
+		if strings.ContainsAny(part, "*/L#?") {
+			return fmt.Errorf("%q: day-of-week %q is not a list of weekdays", s, f[4])
+		}
+		from, to, isRange := strings.Cut(part, "-")
+		if !isRange {
+			to = from
+		}
+		a, err := day(from)
+		if err != nil {
+			return err
+		}
+		b, err := day(to)
+		if err != nil {
+			return err
+		}
+		if a < 2 || b > 6 || b < a {
+			return fmt.Errorf("%q: day-of-week %q includes a weekend day", s, f[4])
+		}
+	}
+	return nil
+}
+
+// cronHours returns the hours a valid cron expression's hours field
+// names (plain numbers, ranges and lists; nil for anything else).
+func cronHours(s string) []int {
+	f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(s, "cron("), ")"))
+	if len(f) != 6 {
+		return nil
+	}
+	var out []int
+	for _, part := range strings.Split(f[1], ",") {
+		from, to, isRange := strings.Cut(part, "-")
+		if !isRange {
+			to = from
+		}
+		a, err1 := strconv.Atoi(from)
+		b, err2 := strconv.Atoi(to)
+		if err1 != nil || err2 != nil {
+			return nil
+		}
+		for h := a; h <= b; h++ {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// recheckBucket returns the bucket a re-check function's main passes to
+// operations.NewRecheckHandler ("" if it is not a re-check function).
+func recheckBucket(t *testing.T, folder string) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(root, "functions", folder, "main.go"))
+	if err != nil {
+		return ""
+	}
+	m := recheckCall.FindStringSubmatch(string(src))
+	if m == nil {
+		return ""
+	}
+	return recheckBuckets[m[1]]
+}
+
+// TestRecheckSchedules: each re-check function (a main calling
+// operations.NewRecheckHandler) has one ScheduleV2 schedule, Monday to
+// Friday only, in the RecheckTimeZone calendar (whose default the code
+// loads, and which the function gets as RECHECK_TIME_ZONE), within the
+// hours its code works (8-17 for documents), enabled, whose Input is
+// exactly {"bucket": <the main's bucket>}; and no other function has
+// a schedule.
+func TestRecheckSchedules(t *testing.T) {
+	tp := template(t)
+	zone := Str(tp.Parameters["RecheckTimeZone"]["Default"])
+	if _, err := operations.RecheckLocation(zone); err != nil || zone != schedule.DefaultTimeZone {
+		t.Errorf("parameter RecheckTimeZone: Default %q (%v); want %q, the code's default", zone, err, schedule.DefaultTimeZone)
+	}
+	seen := 0
+	for _, f := range tp.Functions() {
+		bucket := recheckBucket(t, f.Folder)
+		schedules := f.Schedules()
+		if bucket == "" {
+			for _, e := range schedules {
+				t.Errorf("%s event %s: a schedule on a function that is not a re-check", f.LogicalID, e.Name)
+			}
+			continue
+		}
+		seen++
+		if len(f.Routes()) > 0 {
+			t.Errorf("%s: a re-check function with an HTTP route", f.LogicalID)
+		}
+		if len(schedules) != 1 {
+			t.Errorf("%s: %d ScheduleV2 events, want one", f.LogicalID, len(schedules))
+			continue
+		}
+		e := schedules[0]
+		expr := Str(e.Properties["ScheduleExpression"])
+		if err := checkScheduleExpression(expr); err != nil {
+			t.Errorf("%s event %s: %v", f.LogicalID, e.Name, err)
+		} else if err := weekdaysOnly(expr); err != nil {
+			t.Errorf("%s event %s: %v", f.LogicalID, e.Name, err)
+		}
+		hours := cronHours(expr)
+		if len(hours) == 0 {
+			t.Errorf("%s event %s: %q names no plain hours", f.LogicalID, e.Name, expr)
+		}
+		if bucket == records.BucketDocument {
+			for _, h := range hours {
+				if h < schedule.OpenHour || h > schedule.CloseHour {
+					t.Errorf("%s event %s: runs at %d h, outside the documents' hours %d-%d (the run would do nothing)", f.LogicalID, e.Name, h, schedule.OpenHour, schedule.CloseHour)
+				}
+			}
+		}
+		if RefTo(e.Properties["ScheduleExpressionTimezone"]) != "RecheckTimeZone" {
+			t.Errorf("%s event %s: ScheduleExpressionTimezone %v, want !Ref RecheckTimeZone", f.LogicalID, e.Name, e.Properties["ScheduleExpressionTimezone"])
+		}
+		if RefTo(tp.Env(f)[operations.RecheckTimeZoneVar]) != "RecheckTimeZone" {
+			t.Errorf("%s: %s is %v, want !Ref RecheckTimeZone (the schedule's calendar)", f.LogicalID, operations.RecheckTimeZoneVar, tp.Env(f)[operations.RecheckTimeZoneVar])
+		}
+		if st := Str(e.Properties["State"]); st != "" && st != "ENABLED" {
+			t.Errorf("%s event %s: State %s", f.LogicalID, e.Name, st)
+		}
+		var in map[string]any
+		if err := json.Unmarshal([]byte(Str(e.Properties["Input"])), &in); err != nil || len(in) != 1 || in["bucket"] != bucket {
+			t.Errorf("%s event %s: Input %v (%v), want {\"bucket\":%q}", f.LogicalID, e.Name, e.Properties["Input"], err, bucket)
+		}
+	}
+	if seen == 0 {
+		t.Errorf("no re-check function found (functions/*/main.go calling operations.NewRecheckHandler)")
+	}
+}
+
+func TestWeekdaysOnly(t *testing.T) {
+	for _, ok := range []string{"cron(0 8-17 ? * MON-FRI *)", "cron(0 8 ? * MON-FRI *)", "cron(0 9 ? * 2-6 *)", "cron(0 9 ? * MON,WED,FRI *)"} {
+		if err := weekdaysOnly(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"cron(0 8 ? * * *)", "cron(0 8 ? * MON-SAT *)", "cron(0 8 ? * SUN-FRI *)", "cron(0 8 * * ? *)",
+		"cron(0 8 ? * 1-5 *)", "cron(0 8 ? * FRI-MON *)", "cron(0 8 ? * 6L *)", "cron(0 8 ? * MON#1 *)", "rate(1 day)"} {
+		if err := weekdaysOnly(bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+	if got := cronHours("cron(0 8-17 ? * MON-FRI *)"); len(got) != 10 || got[0] != 8 || got[9] != 17 {
+		t.Errorf("cronHours: %v", got)
+	}
+}
+
 func TestScheduleExpressionCheck(t *testing.T) {
 	for _, ok := range []string{"rate(5 minutes)", "rate(1 hour)", "cron(0/15 * * * ? *)", "cron(0 3 ? * MON-FRI *)",
-		"cron(30 2 1 * ? 2026)", "cron(0 12 L * ? *)", "cron(0 9 ? * 2#1 *)", "at(2026-01-01T00:00:00)"} {
+		"cron(30 2 1 * ? 2026)", "cron(0 12 L * ? *)", "cron(0 9 ? * 2#1 *)", "at(2026-01-01T00:00:00)",
+		"cron(0 8-17 ? * MON-FRI *)", "cron(0 8 ? * MON-FRI *)"} {
 		if err := checkScheduleExpression(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
