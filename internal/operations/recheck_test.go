@@ -119,6 +119,21 @@ func TestRecheckPayoutEachWeekdayUntilSettled(t *testing.T) {
 	if thu := rcRun(t, e, records.BucketTransaction, rcAt(t, "2026-12-03 08:00"), operations.RecheckBudget{}); thu.Due != 0 {
 		t.Fatalf("Thursday: %+v", thu)
 	}
+	// The success was published once, to the bus (read back through the
+	// queue a rule on the bus feeds) and to the payout outcome queue.
+	var payouts []testenv.Event
+	for _, ev := range e.Outcomes(t) { // the set-up published its own (KYC level, pay-in)
+		if ev.DetailType == records.PayoutSucceeded || ev.DetailType == records.PayoutFailed {
+			payouts = append(payouts, ev)
+		}
+	}
+	ev := oneEvent(t, payouts, records.PayoutSucceeded, rec.ID)
+	if ev["result_code"] != "000000" {
+		t.Fatalf("PayoutSucceeded detail %v", ev)
+	}
+	if n := len(e.PayoutOutcomes(t)); n != 1 {
+		t.Fatalf("payout outcome queue got %d messages, want 1", n)
+	}
 }
 
 func TestRecheckDocumentsFridayEveningGoesToMonday(t *testing.T) {
