@@ -3,7 +3,9 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,6 +35,7 @@ import (
 	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/testenv"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
@@ -45,6 +48,11 @@ type handlerSpec struct {
 	// operations.NewRecheckHandler for this records bucket.
 	bucket string
 	make   func(s *operations.Service, d api.Deps) any
+	// hooks: a hook function, whose main builds its handler from d.Hooks
+	// (and d.Env); main lists what its main.go must say, as regular
+	// expressions.
+	hooks func(h *operations.Hooks, env config.Env, d api.Deps) (any, error)
+	main  []string
 }
 
 // recheckSpec is the handler of a re-check function: what its main
@@ -119,6 +127,22 @@ var handlers = map[string]handlerSpec{
 	"update-user":                {op: "UpdateUserOp", make: func(s *operations.Service, d api.Deps) any { return api.Handler(s.UpdateUserOp(), d) }},
 	"recheck-documents":          recheckSpec(records.BucketDocument),
 	"recheck-transactions":       recheckSpec(records.BucketTransaction),
+	// Hooks: the handlers hang off operations.Hooks (coldstart's d.Hooks).
+	"receive-hook": {main: []string{`d\.Hooks\.CheckReceiver\(\)`, `lambda\.Start\(d\.Hooks\.HTTPHandler\(d\.API\)\)`},
+		hooks: func(h *operations.Hooks, _ config.Env, d api.Deps) (any, error) {
+			if err := h.CheckReceiver(); err != nil {
+				return nil, err
+			}
+			return h.HTTPHandler(d), nil
+		}},
+	"process-hook": {main: []string{`lambda\.Start\(api\.SQS\(d\.Hooks\.ProcessHookOp\(\), d\.API\)\)`},
+		hooks: func(h *operations.Hooks, _ config.Env, d api.Deps) (any, error) {
+			return api.SQS(h.ProcessHookOp(), d), nil
+		}},
+	"reconcile-hooks": {main: []string{`lambda\.Start\(d\.Hooks\.ReconcileJob\(time\.Now\)\)`},
+		hooks: func(h *operations.Hooks, _ config.Env, _ api.Deps) (any, error) { return h.ReconcileJob(time.Now), nil }},
+	"register-hooks": {main: []string{`job, err := d\.Hooks\.RegisterJob\(d\.Env\.HookURL\)`, `lambda\.Start\(job\)`},
+		hooks: func(h *operations.Hooks, env config.Env, _ api.Deps) (any, error) { return h.RegisterJob(env.HookURL) }},
 }
 
 var mainCall = regexp.MustCompile(`lambda\.Start\(api\.(Handler|HandlerWithS3)\(d\.Service\.(\w+)\(\), d\.API(?:, d\.Service\.(\w+))?\)\)`)
@@ -143,6 +167,14 @@ func TestHandlersMatchMains(t *testing.T) {
 		src, err := os.ReadFile(filepath.Join(root, "functions", dir, "main.go"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if spec.hooks != nil {
+			for _, re := range spec.main {
+				if !regexp.MustCompile(re).Match(src) {
+					t.Errorf("functions/%s/main.go: no %s (handlers in events_test.go builds its handler so)", dir, re)
+				}
+			}
+			continue
 		}
 		if spec.bucket != "" {
 			m := recheckCall.FindStringSubmatch(string(src))
@@ -197,12 +229,17 @@ func TestEvents(t *testing.T) {
 				if resp.StatusCode == http.StatusAccepted {
 					r.finishAsync(folder, resp)
 				}
+				if folder == hookFolder {
+					r.hookQueued(resp)
+				}
 			case "sqs":
 				r.batchDone(out)
 			case "s3":
 				r.checkUpload(raw)
 			case "scheduled":
 				r.recheckDone(out)
+			case "job":
+				r.jobDone(out)
 			}
 			rec.stop()
 			grants := tp.Grants0(f)
@@ -218,8 +255,11 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-// kindOf tells an event's shape: "http", "sqs", "s3" or "scheduled" (an
-// EventBridge Scheduler Input naming a re-check bucket).
+// kindOf tells an event's shape: "http", "sqs", "s3", "scheduled" (an
+// EventBridge Scheduler Input naming a re-check bucket) or "job" (any
+// other JSON object: a hook job's schedule Input, or an invocation by
+// hand; checkShape requires it to be one of the function's schedule
+// Inputs).
 func kindOf(raw []byte) string {
 	var probe struct {
 		Records []struct {
@@ -240,6 +280,10 @@ func kindOf(raw []byte) string {
 		return "s3"
 	case probe.RequestContext.HTTP.Method != "":
 		return "http"
+	}
+	var obj map[string]any
+	if json.Unmarshal(raw, &obj) == nil && obj != nil && probe.Records == nil && obj["requestContext"] == nil {
+		return "job"
 	}
 	return ""
 }
@@ -330,6 +374,21 @@ func checkShape(t *testing.T, tp *Template, f Function, raw []byte) {
 		if !ok {
 			t.Errorf("%s is not the Input of a schedule of %s", raw, f.LogicalID)
 		}
+	case "job":
+		// A hook job's event is exactly the Input its schedule sends (what
+		// an invocation by hand sends too).
+		var ev map[string]any
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		ok := false
+		for _, e := range f.Schedules() {
+			var in map[string]any
+			ok = ok || (json.Unmarshal([]byte(Str(e.Properties["Input"])), &in) == nil && reflect.DeepEqual(in, ev))
+		}
+		if !ok {
+			t.Fatalf("%s is not the Input of a schedule of %s", raw, f.LogicalID)
+		}
 	default:
 		t.Fatalf("neither an API Gateway v2 request, an SQS batch, an S3 notification nor a schedule's Input")
 	}
@@ -352,6 +411,47 @@ func (r *run) recheckDone(out []byte) {
 	r.batchDone([]byte("{}"))
 }
 
+// jobDone requires a hook job's report without failures (register-hooks'
+// errors fail the invocation itself), and nothing dead-lettered.
+func (r *run) jobDone(out []byte) {
+	r.t.Helper()
+	var rep struct {
+		Failed int      `json:"failed"`
+		Errors []string `json:"errors"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		r.t.Fatalf("answer %s: %v", out, err)
+	}
+	if rep.Failed > 0 || len(rep.Errors) > 0 {
+		r.t.Errorf("job report %s", out)
+	}
+	if testing.Verbose() {
+		r.t.Logf("job report %s", out)
+	}
+	r.batchDone([]byte("{}"))
+}
+
+// hookQueued: receive-hook answered {"queued": true} and put the
+// notification on HOOK_QUEUE_URL, for process-hook.
+func (r *run) hookQueued(resp events.APIGatewayV2HTTPResponse) {
+	r.t.Helper()
+	var ans operations.ReceiveHookAnswer
+	if err := json.Unmarshal([]byte(resp.Body), &ans); err != nil || !ans.Queued {
+		r.t.Errorf("receive-hook answered %s (%v), want queued true", resp.Body, err)
+	}
+	r.rec.pause(func() {
+		msgs := r.e.Messages(r.t, r.e.Vars["HOOK_QUEUE_URL"])
+		if len(msgs) != 1 {
+			r.t.Fatalf("receive-hook queued %d messages on HOOK_QUEUE_URL, want 1", len(msgs))
+		}
+		var m operations.HookMessage
+		testenv.Decode(r.t, aws.ToString(msgs[0].Body), &m)
+		if m.RessourceID != r.value("PAYOUT_MANGOPAY_ID") || m.EventType == "" || m.Date == 0 {
+			r.t.Errorf("queued %s", aws.ToString(msgs[0].Body))
+		}
+	})
+}
+
 // run is one event's test: its local stack and the records made for its
 // placeholders.
 type run struct {
@@ -360,13 +460,44 @@ type run struct {
 	values map[string]string
 	seq    int
 	rec    *recorder
+	// hooks is d.Hooks as coldstart builds it from HOOK_TOKEN and
+	// HOOK_QUEUE_URL, which newRun adds to the test's environment.
+	hooks *operations.Hooks
+	env   config.Env
 }
 
 func newRun(t *testing.T) *run {
 	e := testenv.New(t)
 	r := &run{t: t, e: e, values: map[string]string{"PAGES_BUCKET": e.Vars["PAGES_BUCKET"]}}
 	r.rec = newRecorder(e)
+	r.addHookEnv()
 	return r
+}
+
+// addHookEnv adds what testenv does not set for the hook functions: a
+// random HOOK_TOKEN (also the {{HOOK_TOKEN}} placeholder), HOOK_QUEUE_URL
+// (a queue of its own, standing for process-hook's) and HOOK_URL; and
+// builds d.Hooks over them as coldstart.New does.
+func (r *run) addHookEnv() {
+	r.t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		r.t.Fatal(err)
+	}
+	token := hex.EncodeToString(b)
+	out, err := r.e.SQS.CreateQueue(r.e.Ctx, &sqs.CreateQueueInput{QueueName: aws.String(awstest.UniqueName(r.t, "hook"))})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.e.Vars["HOOK_TOKEN"] = token
+	r.e.Vars["HOOK_QUEUE_URL"] = aws.ToString(out.QueueUrl)
+	r.e.Vars["HOOK_URL"] = "https://abc123def4.execute-api.eu-west-1.amazonaws.com/hooks/" + token
+	r.values["HOOK_TOKEN"] = token
+	if r.env, err = config.FromEnv(func(k string) string { return r.e.Vars[k] }); err != nil {
+		r.t.Fatal(err)
+	}
+	d := r.e.Deps
+	r.hooks = &operations.Hooks{S: d.Service, Token: r.env.HookToken, Queue: api.Queue{Client: r.e.SQS, URL: r.env.HookQueueURL}}
 }
 
 // value returns a placeholder's value, making its record the first time.
@@ -433,7 +564,16 @@ func (r *run) load(file string, overrides map[string]string, fresh bool) []byte 
 // invoke runs a function's handler on an event as Lambda would.
 func (r *run) invoke(folder string, raw []byte) []byte {
 	r.t.Helper()
-	h := handlers[folder].make(r.e.Deps.Service, r.e.Deps.API)
+	spec := handlers[folder]
+	var h any
+	if spec.hooks != nil {
+		var err error
+		if h, err = spec.hooks(r.hooks, r.env, r.e.Deps.API); err != nil {
+			r.t.Fatalf("%s: cold start: %v", folder, err)
+		}
+	} else {
+		h = spec.make(r.e.Deps.Service, r.e.Deps.API)
+	}
 	ctx, cancel := context.WithTimeout(r.e.Ctx, 2*time.Minute)
 	defer cancel()
 	out, err := lambda.NewHandler(h).Invoke(ctx, raw)
@@ -612,6 +752,8 @@ func (r *recorder) grant(service, op string, in any) string {
 			return OwnDLQ
 		case env["PAYOUT_OUTCOME_QUEUE_URL"]:
 			return PayoutOutcomeQueue
+		case env["HOOK_QUEUE_URL"]:
+			return HookQueue
 		}
 		return "?queue " + aws.ToString(u)
 	}
@@ -745,6 +887,16 @@ func producerTable() map[string]func(r *run) string {
 				r.t.Fatal(err)
 			}
 			return id
+		},
+		// The Mangopay id of {{PAYOUT_ID}} (settled SUCCEEDED at the fake):
+		// a hook notification about it makes process-hook refresh it and
+		// publish PayoutSucceeded.
+		"PAYOUT_MANGOPAY_ID": func(r *run) string {
+			rec, err := r.e.Deps.Service.Records.Get(r.e.Ctx, r.value("PAYOUT_ID"))
+			if err != nil || rec.MangopayID == "" {
+				r.t.Fatalf("payout %+v: %v", rec, err)
+			}
+			return rec.MangopayID
 		},
 		// KYC.
 		"DOCUMENT_ID": func(r *run) string {

@@ -24,6 +24,9 @@ const (
 	// (parameter PayoutOutcomeQueueArn, PAYOUT_OUTCOME_QUEUE_URL), granted
 	// only under a condition that it is set.
 	PayoutOutcomeQueue = "payout-outcome-queue"
+	// HookQueue is the queue the function's HOOK_QUEUE_URL names
+	// (receive-hook sends to process-hook's queue).
+	HookQueue = "hook-queue"
 )
 
 // The parameters and the bus ARN the outcome grants are written with.
@@ -173,6 +176,8 @@ func (t *Template) resourceName(f Function, r any, cond string) string {
 			return OwnQueue
 		case id == t.DeadLetterQueue(f):
 			return OwnDLQ
+		case id != "" && id == RefTo(t.Env(f)["HOOK_QUEUE_URL"]) && t.Resources[id].Type == "AWS::SQS::Queue":
+			return HookQueue
 		}
 	}
 	if fn, a, ok := Intrinsic(r); ok && fn == "Fn::Sub" {

@@ -23,11 +23,18 @@ type opInfo struct {
 }
 
 // operationsByName maps each operation's name (its folder) to its
-// method and input type.
+// method and input type: the ...Op methods of operations.Service, and of
+// operations.Hooks for the hook functions.
 func operationsByName(t *testing.T) map[string]opInfo {
 	t.Helper()
-	svc := reflect.ValueOf(&operations.Service{})
 	out := map[string]opInfo{}
+	for _, v := range []any{&operations.Service{}, &operations.Hooks{}} {
+		addOperations(reflect.ValueOf(v), out)
+	}
+	return out
+}
+
+func addOperations(svc reflect.Value, out map[string]opInfo) {
 	for i := 0; i < svc.NumMethod(); i++ {
 		m := svc.Type().Method(i)
 		if !strings.HasSuffix(m.Name, "Op") || m.Type.NumIn() != 1 || m.Type.NumOut() != 1 {
@@ -40,7 +47,6 @@ func operationsByName(t *testing.T) map[string]opInfo {
 		}
 		out[op.FieldByName("Name").String()] = opInfo{method: m.Name, create: op.FieldByName("Create").Bool(), input: run.Type().In(1).Elem()}
 	}
-	return out
 }
 
 // successTypes are the answers that are not the plain record.
@@ -56,6 +62,14 @@ var successTypes = map[string][]reflect.Type{
 	"get-preauthorization":     {reflect.TypeOf(operations.PaymentAnswer{})},
 	"cancel-preauthorization":  {reflect.TypeOf(operations.PaymentAnswer{})},
 	"capture-preauthorization": {reflect.TypeOf(operations.PaymentAnswer{})},
+	"receive-hook":             {reflect.TypeOf(operations.ReceiveHookAnswer{})},
+}
+
+// hookNotFound is receive-hook's answer to a wrong token: API Gateway's
+// own 404 for an unknown route (operations.Hooks.HTTPHandler), not a
+// problem document.
+type hookNotFound struct {
+	Message string `json:"message"`
 }
 
 // TestOpenAPIMatchesOperations: for every route, openapi.yaml's path and
@@ -153,6 +167,11 @@ func TestOpenAPIMatchesOperations(t *testing.T) {
 		if len(pathParams) > 0 {
 			want = append(want, "404")
 		}
+		if r == hookRoute {
+			// receive-hook calls no Mangopay API and takes no
+			// Idempotency-Key: no 409 or 422.
+			want = []string{"400", "404", "503"}
+		}
 		success := "200"
 		if op.create {
 			success = "201"
@@ -189,6 +208,8 @@ func TestOpenAPIMatchesOperations(t *testing.T) {
 				for i, alt := range alts {
 					c.compare(fmt.Sprintf("%s %s answer", name, code), alt, types[i])
 				}
+			case r == hookRoute && code == "404":
+				c.compare(name+" 404 answer", Map(content["application/json"])["schema"], reflect.TypeOf(hookNotFound{}))
 			default:
 				s := Map(content["application/problem+json"])["schema"]
 				c.compare(name+" "+code+" answer", s, reflect.TypeOf(problem.Details{}))
@@ -201,6 +222,10 @@ func TestOpenAPIMatchesOperations(t *testing.T) {
 			scopes = []string{"mangopay/read", "mangopay/write"}
 		}
 		wantSec := []any{map[string]any{"sigv4": []any{}}, map[string]any{"jwt": toAny(scopes)}}
+		if r == hookRoute {
+			// The one route without authorization (hooks_test.go).
+			wantSec = []any{}
+		}
 		if !reflect.DeepEqual(sec, wantSec) {
 			t.Errorf("%s: security %v, want %v", name, sec, wantSec)
 		}

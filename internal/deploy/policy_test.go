@@ -14,7 +14,8 @@ import (
 // the records table: records and idempotency claims, which any route
 // takes with an Idempotency-Key, GET included; events:PutEvents on the
 // outcome events' bus, since every function writes records and the
-// store publishes the events a write decides: internal/outcomes).
+// store publishes the events a write decides: internal/outcomes), unless
+// noMangopay or noRecords says the function does without.
 type needs struct {
 	// queue: the function reads its own queue and dead-letters to its DLQ.
 	queue bool
@@ -27,6 +28,15 @@ type needs struct {
 	// payoutOutcomes: the function writes payout records, so it also
 	// sends payout outcomes to the optional PAYOUT_OUTCOME_QUEUE_URL.
 	payoutOutcomes bool
+	// hookQueue: the function sends to the queue HOOK_QUEUE_URL names
+	// (receive-hook to process-hook's queue).
+	hookQueue bool
+	// noMangopay: the function makes no Mangopay call, so it does not
+	// read the secret (receive-hook; the client is built lazily).
+	noMangopay bool
+	// noRecords: the function reads and writes no records, so it needs
+	// neither the table nor the bus (register-hooks: Mangopay only).
+	noRecords bool
 }
 
 // functionNeeds is reviewed by hand against each function's code path:
@@ -85,6 +95,17 @@ var functionNeeds = map[string]needs{
 	// them.
 	"recheck-documents":    {indexes: []string{records.IndexByRecheck}},
 	"recheck-transactions": {queue: true, async: true, indexes: []string{records.IndexByRecheck}, payoutOutcomes: true},
+	// Hooks (internal/operations/hooks*.go, reconcile.go). receive-hook
+	// stores the notification (records.SaveHookNotification, then
+	// MarkHookProcessed for one needing no work) and queues it for
+	// process-hook; it calls no Mangopay API. process-hook and
+	// reconcile-hooks find the record by Mangopay id (by_mangopay_id) and
+	// refresh it, payouts among them; reconcile-hooks also keeps its
+	// cursor record. register-hooks only talks to Mangopay.
+	"receive-hook":    {hookQueue: true, noMangopay: true},
+	"process-hook":    {queue: true, indexes: []string{records.IndexByMangopayID}, payoutOutcomes: true},
+	"reconcile-hooks": {indexes: []string{records.IndexByMangopayID}, payoutOutcomes: true},
+	"register-hooks":  {noRecords: true},
 }
 
 // expected turns needs into grants.
@@ -96,9 +117,16 @@ func (n needs) expected() Grants {
 		}
 	}
 	add(OwnLogGroup, "logs:CreateLogStream", "logs:PutLogEvents")
-	add(Secret, "secretsmanager:GetSecretValue")
-	add(Table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-	add(EventBus, "events:PutEvents")
+	if !n.noMangopay {
+		add(Secret, "secretsmanager:GetSecretValue")
+	}
+	if !n.noRecords {
+		add(Table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+		add(EventBus, "events:PutEvents")
+	}
+	if n.hookQueue {
+		add(HookQueue, "sqs:SendMessage")
+	}
 	if n.payoutOutcomes {
 		add(PayoutOutcomeQueue, "sqs:SendMessage")
 	}
@@ -188,6 +216,11 @@ func TestPoliciesAreLeastPrivilege(t *testing.T) {
 		}
 		if (RefTo(tp.Env(f)["OPERATION_QUEUE_URL"]) != "") != n.async {
 			t.Errorf("%s: OPERATION_QUEUE_URL set = %v, but async = %v", f.LogicalID, tp.Env(f)["OPERATION_QUEUE_URL"] != nil, n.async)
+		}
+		if v := tp.Env(f)["HOOK_QUEUE_URL"]; (v != nil) != n.hookQueue {
+			t.Errorf("%s: HOOK_QUEUE_URL set = %v, but hookQueue = %v", f.LogicalID, v != nil, n.hookQueue)
+		} else if v != nil && (tp.Resources[RefTo(v)].Type != "AWS::SQS::Queue" || contains(f.Queues(), RefTo(v))) {
+			t.Errorf("%s: HOOK_QUEUE_URL is %v, want !Ref <process-hook's queue> (TestHookDeployment)", f.LogicalID, v)
 		}
 		if v := tp.Env(f)["PAYOUT_OUTCOME_QUEUE_URL"]; (v != nil) != n.payoutOutcomes {
 			t.Errorf("%s: PAYOUT_OUTCOME_QUEUE_URL set = %v, but payoutOutcomes = %v", f.LogicalID, v != nil, n.payoutOutcomes)

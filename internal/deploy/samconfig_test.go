@@ -153,8 +153,15 @@ func checkEnv(t *testing.T, tp *Template, name string, env map[string]map[string
 			}
 		}
 		for k, p := range tp.Parameters {
-			if _, def := p["Default"]; !def && params[k] == "" {
+			secret := p["NoEcho"] == true || Str(p["NoEcho"]) == "true"
+			if _, def := p["Default"]; !def && !secret && params[k] == "" {
 				t.Errorf("[%s.%s]: no value for %s, which has no default", name, cmd, k)
+			}
+			// A secret parameter (NoEcho, e.g. HookToken) must never be written
+			// in this committed file: sam deploy --guided asks for it, and a
+			// placeholder that deploys would be a publicly known secret.
+			if secret && params[k] != "" {
+				t.Errorf("[%s.%s]: %s is a secret (NoEcho): leave it out of samconfig.toml", name, cmd, k)
 			}
 		}
 		if params["AuthMode"] == "JWT" && (params["JwtIssuer"] == "" || params["JwtAudience"] == "") {

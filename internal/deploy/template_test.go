@@ -166,7 +166,9 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 // TestEveryRouteRequiresAuthorization evaluates the HttpApi's definition
 // for both values of AuthMode: every route requires SigV4 (IAM, the
 // default) or a JWT with scopes (JWT); GET routes accept the read scope,
-// the others only the write scope.
+// the others only the write scope. The one exception is the hook route
+// (GET /hooks/{token}, hooks_test.go): no authorizer, as Mangopay cannot
+// sign requests; its secret path token is checked by receive-hook.
 func TestEveryRouteRequiresAuthorization(t *testing.T) {
 	tp := template(t)
 	apiID, body := definitionBody(t)
@@ -194,6 +196,10 @@ func TestEveryRouteRequiresAuthorization(t *testing.T) {
 		schemes := Map(Map(resolved["components"])["securitySchemes"])
 		for r, op := range operationsIn(Map(resolved["paths"])) {
 			name := fmt.Sprintf("AuthMode %s: %s", map[bool]string{false: "IAM", true: "JWT"}[jwt], r)
+			if r == hookRoute {
+				checkHookRouteSecurity(t, name, op)
+				continue
+			}
 			sec := List(op["security"])
 			if len(sec) != 1 || len(Map(sec[0])) != 1 {
 				t.Errorf("%s: security %v; want exactly one requirement", name, op["security"])
@@ -733,7 +739,8 @@ func recheckBucket(t *testing.T, folder string) string {
 // loads, and which the function gets as RECHECK_TIME_ZONE), within the
 // hours its code works (8-17 for documents), enabled, whose Input is
 // exactly {"bucket": <the main's bucket>}; and no other function has
-// a schedule.
+// a schedule but the hook jobs (reconcile-hooks, register-hooks: one daily
+// schedule each, checked by checkHookJobSchedule).
 func TestRecheckSchedules(t *testing.T) {
 	tp := template(t)
 	zone := Str(tp.Parameters["RecheckTimeZone"]["Default"])
@@ -744,6 +751,10 @@ func TestRecheckSchedules(t *testing.T) {
 	for _, f := range tp.Functions() {
 		bucket := recheckBucket(t, f.Folder)
 		schedules := f.Schedules()
+		if _, job := hookJobs[f.Folder]; job && bucket == "" {
+			checkHookJobSchedule(t, f)
+			continue
+		}
 		if bucket == "" {
 			for _, e := range schedules {
 				t.Errorf("%s event %s: a schedule on a function that is not a re-check", f.LogicalID, e.Name)

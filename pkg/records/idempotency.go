@@ -157,6 +157,11 @@ func (s *Store) claim(ctx context.Context, e idemEntry, now time.Time) (*idemEnt
 	if derr != nil {
 		return nil, derr
 	}
+	if held.Token == e.Token {
+		// Our own write: the SDK retried the PutItem after a first attempt
+		// that succeeded but whose answer was lost. The claim is ours.
+		return nil, nil
+	}
 	return held, fmt.Errorf("records: idempotency key %s: %w", e.PK, ErrExists)
 }
 

@@ -172,3 +172,26 @@ func TestHookNotificationsDeduplicate(t *testing.T) {
 		t.Fatalf("marking an unknown notification: got %v, want ErrNotFound", err)
 	}
 }
+
+// The SDK retries a PutItem whose answer was lost; if the first attempt
+// had written the claim, the retry fails its condition on our own entry,
+// which must still count as ours (seen under load: a request answered
+// "in progress" to itself).
+func TestRetriedClaimWriteIsStillOurs(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	e := idemEntry{PK: IdemPK("s", "k"), Kind: idemKind, Scope: "s", Key: "k", Fingerprint: "fp",
+		State: IdemInProgress, Token: "tok-1", Subject: "pay_x", CreatedAt: now,
+		LeaseUntil: now.Add(time.Minute).Unix(), ExpiresAt: now.Add(time.Hour).Unix()}
+	if _, err := f.store.claim(f.ctx, e, now); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := f.store.claim(f.ctx, e, now); err != nil || held != nil {
+		t.Fatalf("the same write again: %+v %v, want it taken as ours", held, err)
+	}
+	other := e
+	other.Token = "tok-2"
+	if _, err := f.store.claim(f.ctx, other, now); !errors.Is(err, ErrExists) {
+		t.Fatalf("another caller's claim: got %v, want ErrExists", err)
+	}
+}
