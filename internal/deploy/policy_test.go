@@ -89,11 +89,10 @@ var functionNeeds = map[string]needs{
 	"cancel-preauthorization":    {queue: true},
 	"capture-preauthorization":   {queue: true, async: true},
 	// Weekday re-checks (internal/operations/recheck.go): the due records
-	// through by_recheck. recheck-documents has no queue (what its budget
-	// leaves stays due for the next hourly run); recheck-transactions sends
-	// the rest to its own queue and re-checks those batches, payouts among
-	// them.
-	"recheck-documents":    {indexes: []string{records.IndexByRecheck}},
+	// through by_recheck. Each sends what its budget leaves to its own
+	// queue and re-checks those batches (payouts among them for
+	// recheck-transactions).
+	"recheck-documents":    {queue: true, async: true, indexes: []string{records.IndexByRecheck}},
 	"recheck-transactions": {queue: true, async: true, indexes: []string{records.IndexByRecheck}, payoutOutcomes: true},
 	// Hooks (internal/operations/hooks*.go, reconcile.go). receive-hook
 	// stores the notification (records.SaveHookNotification, then
