@@ -132,9 +132,19 @@ func TestRegisterHooks(t *testing.T) {
 		}
 		broken[hk.EventType] = true
 	}
+	// And one INVALID, as after 100 failed deliveries.
+	if err := e.Fake.InvalidateHook(mangopay.EventTransferNormalSucceeded); err != nil {
+		t.Fatal(err)
+	}
+	broken[mangopay.EventTransferNormalSucceeded] = true
 	rep, err = h.RegisterHooks(e.Ctx, url)
-	if err != nil || len(rep.Repaired) != 2 || !broken[rep.Repaired[0]] || !broken[rep.Repaired[1]] || len(rep.OK) != len(all)-2 || len(rep.Created) != 0 {
+	if err != nil || len(rep.Repaired) != 3 || len(rep.OK) != len(all)-3 || len(rep.Created) != 0 {
 		t.Fatalf("repair %+v %v", rep, err)
+	}
+	for _, r := range rep.Repaired {
+		if !broken[r] {
+			t.Fatalf("repaired %s, which was not broken: %+v", r, rep)
+		}
 	}
 	page, err = e.Deps.Service.MP.ListHooks(e.Ctx, &mangopay.ListOptions{PerPage: 100})
 	if err != nil {

@@ -130,3 +130,18 @@ func (s *Server) listHooks(c *call) *reply {
 		return o.keep(h, "Status", h.Status, "Validity", h.Validity, "EventType", h.EventType)
 	}))
 }
+
+// InvalidateHook marks the hook of eventType INVALID, as Mangopay does
+// after 100 consecutive failed deliveries, without making a test deliver
+// 100 times.
+func (s *Server) InvalidateHook(eventType string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range s.st.hooks.list {
+		if h.EventType == eventType {
+			h.Validity, h.failures = "INVALID", hookInvalidAfter
+			return nil
+		}
+	}
+	return errNotFound("hook for event type", eventType)
+}
