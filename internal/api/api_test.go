@@ -108,3 +108,15 @@ func TestSplitKeyTakesTheKeyOutOfTheBody(t *testing.T) {
 		t.Fatalf("got %v", errs)
 	}
 }
+
+func TestGETIgnoresIdempotencyKeys(t *testing.T) {
+	// No Claims in Deps: taking a claim would panic.
+	h := HTTP(echoOp(), Deps{Log: discard()})
+	req := events.APIGatewayV2HTTPRequest{Body: `{"name":"a"}`, Headers: map[string]string{"idempotency-key": "read-twice-0001"}}
+	req.RequestContext.HTTP.Method = "GET"
+	for range 2 {
+		if resp, err := h(context.Background(), req); err != nil || resp.StatusCode != 200 || resp.Headers["Idempotent-Replayed"] != "" {
+			t.Fatalf("GET with a key: %d %v %v", resp.StatusCode, resp.Headers, err)
+		}
+	}
+}

@@ -35,6 +35,11 @@ func serveHTTP[T any, PT interface {
 	Input
 }](ctx context.Context, op *Operation[T], d *Deps, req events.APIGatewayV2HTTPRequest) (answer, Call) {
 	call := Call{Source: "http", Key: header(req.Headers, "idempotency-key")}
+	if strings.EqualFold(req.RequestContext.HTTP.Method, "GET") {
+		// A read is idempotent by itself: a key would only cost a claim
+		// write and replay a stale answer.
+		call.Key = ""
+	}
 	if call.Key != "" && !validKey(call.Key) {
 		return failed(InvalidField("Idempotency-Key", "must be 1 to 255 printable characters without spaces, e.g. a UUID")), call
 	}
