@@ -17,6 +17,31 @@ import (
 type Faults struct {
 	mu    sync.Mutex
 	armed map[string][]*armedHook
+	dups  map[string]int
+}
+
+// DuplicateNext makes the next n calls of service/operation be sent twice,
+// the caller seeing only the second answer: what an SDK retry does after
+// a first attempt that reached the server but whose answer was lost.
+func (f *Faults) DuplicateNext(service, operation string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dups == nil {
+		f.dups = map[string]int{}
+	}
+	f.dups[key(service, operation)] += n
+}
+
+// duplicate reports whether this call is to be sent twice.
+func (f *Faults) duplicate(service, operation string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := key(service, operation)
+	if f.dups[k] == 0 {
+		return false
+	}
+	f.dups[k]--
+	return true
 }
 
 // armedHook is a hook waiting for its call.
@@ -105,8 +130,12 @@ func (f *Faults) Middleware(stack *middleware.Stack) error {
 	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("awstest.Faults",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
 			middleware.InitializeOutput, middleware.Metadata, error) {
-			if err := f.fire(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), in.Parameters); err != nil {
+			svc, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+			if err := f.fire(svc, op, in.Parameters); err != nil {
 				return middleware.InitializeOutput{}, middleware.Metadata{}, err
+			}
+			if f.duplicate(svc, op) {
+				_, _, _ = next.HandleInitialize(ctx, in) // the attempt whose answer is lost
 			}
 			return next.HandleInitialize(ctx, in)
 		}), middleware.Before)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
 )
@@ -51,9 +52,19 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil, opts...)
+}
+
+// newFixtureWith is newFixture with an extra middleware on the DynamoDB
+// client (e.g. awstest.Faults), nil for none.
+func newFixtureWith(t *testing.T, mw func(*middleware.Stack) error, opts ...Option) *fixture {
+	t.Helper()
 	t.Parallel()
 	ctx := t.Context()
 	cfg, calls := awstest.CountingConfig(t)
+	if mw != nil {
+		cfg.APIOptions = append(cfg.APIOptions, mw)
+	}
 	db := dynamodb.NewFromConfig(cfg)
 	if err := EnsureTable(ctx, db, testTable); err != nil {
 		t.Fatal(err)

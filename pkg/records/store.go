@@ -114,21 +114,37 @@ func (s *Store) Create(ctx context.Context, r *Record) error {
 	return nil
 }
 
-// put writes r with a condition.
+// put writes r with a condition. Each write carries a fresh write id: if
+// the SDK retries a PutItem whose first attempt was written but whose
+// answer was lost, the retry fails its condition on our own item, which
+// the write id recognises as success (else a create would report
+// ErrExists, and an update re-apply its change, for our own write).
 func (s *Store) put(ctx context.Context, r *Record, cond string, names map[string]string, values map[string]types.AttributeValue) error {
 	av, err := toItem(r)
 	if err != nil {
 		return err
 	}
+	wid := newToken()
+	av[attrWriteID] = stringAV(wid)
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 aws.String(s.table),
-		Item:                      av,
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
+		TableName:                           aws.String(s.table),
+		Item:                                av,
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if held, ok := ccf.Item[attrWriteID].(*types.AttributeValueMemberS); ok && held.Value == wid {
+			return nil
+		}
+	}
 	return err
 }
+
+// attrWriteID holds the id of the write that produced an item (see put).
+const attrWriteID = "write_id"
 
 // Get returns the record with our id, read consistently.
 func (s *Store) Get(ctx context.Context, id string) (*Record, error) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
 )
 
 func TestCreateNeverOverwrites(t *testing.T) {
@@ -270,5 +272,26 @@ func TestUpdateFromStaleRecordReReadsAndKeepsBothChanges(t *testing.T) {
 	fresh, err := f.store.UpdateFrom(f.ctx, got, func(r *Record) error { r.Status = "VALIDATED"; return nil })
 	if err != nil || fresh.Version != 4 || fresh.Status != "VALIDATED" {
 		t.Fatalf("update from a fresh record: %+v %v", fresh, err)
+	}
+}
+
+// The SDK retries a write whose answer was lost; when the first attempt
+// had been written, the retry fails its condition on our own item. That
+// must count as success: a create is not ErrExists, an update is applied
+// once. (Seen under load in CI: "records: create ...: already exists".)
+func TestRetriedWritesAfterALostAnswerSucceedOnce(t *testing.T) {
+	var faults awstest.Faults
+	f := newFixtureWith(t, faults.Middleware)
+	faults.DuplicateNext("DynamoDB", "PutItem", 1)
+	doc := f.create(t, &Record{Kind: KindDocument, OwnerRef: "ext-1", Document: &Document{Type: "IDENTITY_PROOF"}})
+	faults.DuplicateNext("DynamoDB", "PutItem", 1)
+	calls := 0
+	got, err := f.store.Update(f.ctx, doc.ID, func(r *Record) error {
+		calls++
+		r.Document.Flags = append(r.Document.Flags, "A")
+		return nil
+	})
+	if err != nil || calls != 1 || !slices.Equal(got.Document.Flags, []string{"A"}) || got.Version != 2 {
+		t.Fatalf("update: %+v (applied %d times) %v", got, calls, err)
 	}
 }
