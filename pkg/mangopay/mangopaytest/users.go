@@ -252,3 +252,37 @@ func (s *Server) setKYCLevel(u *user, level string, at int64) {
 	u.KYCLevel = level
 	s.emit("USER_KYC_"+level, u.Id, at)
 }
+
+// refuseUser is the answer for a user that fails its field checks or is an
+// OWNER without accepted terms; nil when the user may be stored.
+func (st *state) refuseUser(errs fieldErrs, u *user) *reply {
+	if len(errs) > 0 {
+		return st.paramError(errs)
+	}
+	if u.isOwner() && !u.TermsAndConditionsAccepted {
+		return st.termsError()
+	}
+	return nil
+}
+
+// storeNewUser gives a checked new user its id and stores it.
+func (s *Server) storeNewUser(u *user) *reply {
+	st := s.st
+	u.entityBase = st.base("user_m_", u.Tag)
+	st.finishUser(u, false)
+	st.users.add(u)
+	return jsonReply(http.StatusOK, u.view())
+}
+
+// userToUpdate finds the user a PUT /users/{natural|legal}/{id} names,
+// which must be of personType (name is the resource in a 404).
+func (st *state) userToUpdate(c *call, personType, name string) (*user, *reply) {
+	old, ok := st.users.get(c.param("id"))
+	if !ok {
+		return nil, st.notFound(name, c.param("id"))
+	}
+	if old.PersonType != personType {
+		return nil, st.paramError1("PersonType", "The PersonType of a user cannot be changed")
+	}
+	return old, nil
+}

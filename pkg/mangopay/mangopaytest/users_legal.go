@@ -78,28 +78,19 @@ func (s *Server) createLegalUser(c *call) *reply {
 	applyCommon(errs, u, &in.userCommonIn, "LEGAL")
 	in.apply(u.legalFields)
 	checkLegal(errs, u)
-	if len(errs) > 0 {
-		return st.paramError(errs)
+	if rep := st.refuseUser(errs, u); rep != nil {
+		return rep
 	}
-	if u.isOwner() && !u.TermsAndConditionsAccepted {
-		return st.termsError()
-	}
-	u.entityBase = st.base("user_m_", u.Tag)
-	st.finishUser(u, false)
-	st.users.add(u)
-	return jsonReply(http.StatusOK, u.view())
+	return s.storeNewUser(u)
 }
 
 // updateLegalUser is PUT /users/legal/{id}. Changing LegalPersonType may
 // downgrade a REGULAR user whose documents no longer suffice.
 func (s *Server) updateLegalUser(c *call) *reply {
 	st := s.st
-	old, ok := st.users.get(c.param("id"))
-	if !ok {
-		return st.notFound("LegalUser", c.param("id"))
-	}
-	if old.PersonType != "LEGAL" {
-		return st.paramError1("PersonType", "The PersonType of a user cannot be changed")
+	old, rep := st.userToUpdate(c, "LEGAL", "LegalUser")
+	if rep != nil {
+		return rep
 	}
 	in, errs := decodeLegal(c.body)
 	if len(errs) > 0 {
@@ -114,11 +105,8 @@ func (s *Server) updateLegalUser(c *call) *reply {
 	applyCommon(errs, &u, &in.userCommonIn, "LEGAL")
 	in.apply(u.legalFields)
 	checkLegal(errs, &u)
-	if len(errs) > 0 {
-		return st.paramError(errs)
-	}
-	if u.isOwner() && !u.TermsAndConditionsAccepted {
-		return st.termsError()
+	if rep := st.refuseUser(errs, &u); rep != nil {
+		return rep
 	}
 	st.finishUser(&u, old.TermsAndConditionsAccepted)
 	wasOwner := old.isOwner()

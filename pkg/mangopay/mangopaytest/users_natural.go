@@ -80,27 +80,18 @@ func (s *Server) createNaturalUser(c *call) *reply {
 	applyCommon(errs, u, &in.userCommonIn, "NATURAL")
 	in.apply(u.naturalFields)
 	checkNatural(errs, u)
-	if len(errs) > 0 {
-		return st.paramError(errs)
+	if rep := st.refuseUser(errs, u); rep != nil {
+		return rep
 	}
-	if u.isOwner() && !u.TermsAndConditionsAccepted {
-		return st.termsError()
-	}
-	u.entityBase = st.base("user_m_", u.Tag)
-	st.finishUser(u, false)
-	st.users.add(u)
-	return jsonReply(http.StatusOK, u.view())
+	return s.storeNewUser(u)
 }
 
 // updateNaturalUser is PUT /users/natural/{id}.
 func (s *Server) updateNaturalUser(c *call) *reply {
 	st := s.st
-	old, ok := st.users.get(c.param("id"))
-	if !ok {
-		return st.notFound("NaturalUser", c.param("id"))
-	}
-	if old.PersonType != "NATURAL" {
-		return st.paramError1("PersonType", "The PersonType of a user cannot be changed")
+	old, rep := st.userToUpdate(c, "NATURAL", "NaturalUser")
+	if rep != nil {
+		return rep
 	}
 	in, errs := decodeNatural(c.body)
 	if len(errs) > 0 {
@@ -115,11 +106,8 @@ func (s *Server) updateNaturalUser(c *call) *reply {
 	applyCommon(errs, &u, &in.userCommonIn, "NATURAL")
 	in.apply(u.naturalFields)
 	checkNatural(errs, &u)
-	if len(errs) > 0 {
-		return st.paramError(errs)
-	}
-	if u.isOwner() && !u.TermsAndConditionsAccepted {
-		return st.termsError()
+	if rep := st.refuseUser(errs, &u); rep != nil {
+		return rep
 	}
 	st.finishUser(&u, old.TermsAndConditionsAccepted)
 	identityChanged := !eqStr(old.FirstName, u.FirstName) || !eqStr(old.LastName, u.LastName) ||
