@@ -2,7 +2,6 @@ package operations_test
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -75,7 +74,6 @@ func countRecords(t *testing.T, e *testenv.Env, owner string, kind records.Kind)
 	return len(recs)
 }
 
-var _ = http.StatusOK
 
 func containsAll(s string, subs ...string) bool {
 	for _, sub := range subs {

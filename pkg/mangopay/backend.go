@@ -314,12 +314,6 @@ func (b *HTTPBackend) exchange(ctx context.Context, hr *http.Request, path strin
 	return resp, raw, nil
 }
 
-// idempotencyResponse is GET /responses/{key}: StatusCode is a string.
-type idempotencyResponse struct {
-	StatusCode string          `json:"StatusCode"`
-	Resource   json.RawMessage `json:"Resource"`
-}
-
 // recover reads back the original answer to a create whose key was already
 // used, exactly as if the first call had answered.
 func (b *HTTPBackend) recover(ctx context.Context, creds Credentials, token, key string) (*Response, []byte, error) {
@@ -331,11 +325,11 @@ func (b *HTTPBackend) recover(ctx context.Context, creds Credentials, token, key
 	if resp.StatusCode/100 != 2 {
 		return resp, nil, DecodeError(resp.StatusCode, raw)
 	}
-	var w idempotencyResponse
+	var w IdempotencyResponse
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return resp, nil, fmt.Errorf("mangopay: decoding GET /responses/%s: %w", key, err)
 	}
-	status, _ := strconv.Atoi(strings.TrimSpace(w.StatusCode))
+	status := w.Status()
 	recovered := &Response{StatusCode: status, Header: resp.Header, RateLimits: resp.RateLimits, Recovered: true}
 	if status/100 != 2 {
 		return recovered, nil, DecodeError(status, w.Resource)

@@ -380,11 +380,10 @@ func TestRateLimitedBeyondMaxWaitFailsFastWithTypedError(t *testing.T) {
 	srv := mangopaytest.NewServer(t, mangopaytest.WithRateLimits([4]int{3, 100, 100, 100}, true))
 	c := coreClient(t, srv, func(cfg *mangopay.Config) { cfg.MaxRetryWait = time.Second })
 	var err error
-	for i := range 4 {
+	for range 4 {
 		if _, _, err = rawCall(t, c, http.MethodGet, "/users/user_m_x", nil, ""); err != nil && !mangopay.IsNotFound(err) {
 			break
 		}
-		_ = i
 	}
 	var apiErr *mangopay.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.Type != mangopay.TypeRateLimit {
