@@ -74,7 +74,6 @@ func countRecords(t *testing.T, e *testenv.Env, owner string, kind records.Kind)
 	return len(recs)
 }
 
-
 func containsAll(s string, subs ...string) bool {
 	for _, sub := range subs {
 		if !strings.Contains(s, sub) {
