@@ -104,7 +104,7 @@ func cmdDemo(ctx context.Context, args []string, out io.Writer) error {
 		s.APIURL, s.MangopayURL, s.MotoURL)
 	rep, err := RunDemo(ctx, s, out)
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: %w", err)
 	}
 	if len(rep.Mismatches) > 0 {
 		return fmt.Errorf("%d expected outcome(s) not met", len(rep.Mismatches))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -102,7 +103,7 @@ func (s *Stack) poll(queueURL string, batch int, handle func(context.Context, []
 func (s *Stack) deliverSQS(ctx context.Context, fn string, m QueueMapping, msgs []sqstypes.Message) []string {
 	ev := SQSEvent(queueARN(m.Queue), msgs)
 	payload, _ := json.Marshal(ev)
-	res, err := s.Invoke(ctx, fn, fmt.Sprintf("sqs %s (%d)", m.Queue, len(msgs)), payload)
+	res, err := s.invoke(ctx, fn, fmt.Sprintf("sqs %s (%d)", m.Queue, len(msgs)), payload, true)
 	all := func() []string {
 		ids := make([]string, len(msgs))
 		for i, msg := range msgs {
@@ -158,17 +159,50 @@ func SQSEvent(arn string, msgs []sqstypes.Message) events.SQSEvent {
 func (s *Stack) deliverS3(ctx context.Context, fn string, msgs []sqstypes.Message) []string {
 	var failed []string
 	for _, m := range msgs {
-		var ev events.S3Event
-		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil || len(ev.Records) == 0 {
-			continue // not an event (e.g. s3:TestEvent)
+		payload, ev, err := s3Event([]byte(aws.ToString(m.Body)))
+		if err != nil {
+			fmt.Fprintf(s.out, "%s %-27s not an S3 event, dropped: %v\n", time.Now().Format("15:04:05.000"), fn, err)
+			continue
+		}
+		if len(ev.Records) == 0 {
+			continue // s3:TestEvent
 		}
 		trigger := "s3 " + ev.Records[0].EventName + " " + ev.Records[0].S3.Object.Key
-		res, err := s.Invoke(ctx, fn, trigger, []byte(aws.ToString(m.Body)))
+		res, err := s.invoke(ctx, fn, trigger, payload, true)
 		if err != nil || res.Err != nil {
 			failed = append(failed, aws.ToString(m.MessageId))
 		}
 	}
 	return failed
+}
+
+// s3Event turns the notification moto queued into the event S3 sends
+// Lambda: moto writes eventTime without its zone (UTC), S3 with a Z.
+func s3Event(body []byte) ([]byte, events.S3Event, error) {
+	var raw map[string]any
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, events.S3Event{}, err
+	}
+	recs, _ := raw["Records"].([]any)
+	for _, r := range recs {
+		if m, ok := r.(map[string]any); ok {
+			if t, ok := m["eventTime"].(string); ok && !strings.HasSuffix(t, "Z") && !strings.Contains(t, "+") {
+				if len(t) > len("2006-01-02T15:04:05.000") {
+					t = t[:len("2006-01-02T15:04:05.000")]
+				}
+				m["eventTime"] = t + "Z"
+			}
+		}
+	}
+	payload, err := json.Marshal(raw)
+	if err != nil {
+		return nil, events.S3Event{}, err
+	}
+	var ev events.S3Event
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, events.S3Event{}, err
+	}
+	return payload, ev, nil
 }
 
 // startClock runs every schedule when due on the local clock.
@@ -215,7 +249,7 @@ func (s *Stack) startClock() {
 				return
 			case <-timer.C:
 			}
-			_, _ = s.Invoke(s.ctx, first.fn, "schedule "+first.spec.Name+" ("+first.spec.Expression+")", []byte(first.spec.Input))
+			_, _ = s.invoke(s.ctx, first.fn, "schedule "+first.spec.Name+" ("+first.spec.Expression+")", []byte(first.spec.Input), true)
 			first.next = first.cron.Next(time.Now())
 		}
 	}()

@@ -309,7 +309,7 @@ func (s *Stack) RunSchedule(ctx context.Context, name string, extra map[string]a
 		}
 		input, _ = json.Marshal(m)
 	}
-	res, err := s.Invoke(ctx, name, "schedule "+sch.Name+" (on demand)", input)
+	res, err := s.invoke(ctx, name, "schedule "+sch.Name+" (on demand)", input, true)
 	if err != nil {
 		return nil, err
 	}

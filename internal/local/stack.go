@@ -91,8 +91,9 @@ type Stack struct {
 	closeMu sync.Once
 
 	mu       sync.Mutex
-	outcomes []Outcome
-	changed  chan struct{} // closed and replaced when outcomes grows
+	outcomes    []Outcome
+	invocations int
+	changed     chan struct{} // closed and replaced after each invocation and event
 }
 
 // Outcome is one event received on the local bus.
@@ -350,13 +351,59 @@ var ErrUnknownFunction = errors.New("local: no such function in template.yaml")
 // Invoke runs one event on a function, as Lambda does, and logs it on
 // one line (trigger says what invoked it).
 func (s *Stack) Invoke(ctx context.Context, name, trigger string, payload []byte) (lambdaruntime.Result, error) {
+	return s.invoke(ctx, name, trigger, payload, false)
+}
+
+// invoke is Invoke; a background invocation (a queue, a notification, a
+// schedule) wakes Await's waiters.
+func (s *Stack) invoke(ctx context.Context, name, trigger string, payload []byte, background bool) (lambdaruntime.Result, error) {
 	p, ok := s.pools[name]
 	if !ok {
 		return lambdaruntime.Result{}, fmt.Errorf("%w: %s", ErrUnknownFunction, name)
 	}
 	res, err := p.Invoke(ctx, payload)
 	s.logInvocation(name, trigger, res, err)
+	s.mu.Lock()
+	s.invocations++
+	if background {
+		s.tick()
+	}
+	s.mu.Unlock()
 	return res, err
+}
+
+// tick wakes Await's waiters; s.mu is held.
+func (s *Stack) tick() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Await re-evaluates cond after each background invocation (a queue's, a
+// notification's, a schedule's) and each event received
+// until it holds, fails or ctx ends: how the demo and the tests wait for
+// what the queues, hooks and notifications do in the background.
+func (s *Stack) Await(ctx context.Context, cond func() (bool, error)) error {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		ok, err := cond()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Invocations counts the invocations so far.
+func (s *Stack) Invocations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.invocations
 }
 
 func (s *Stack) logInvocation(name, trigger string, res lambdaruntime.Result, err error) {
@@ -470,8 +517,7 @@ func (s *Stack) WaitOutcome(ctx context.Context, match func(Outcome) bool) (Outc
 func (s *Stack) addOutcome(o Outcome) {
 	s.mu.Lock()
 	s.outcomes = append(s.outcomes, o)
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.tick()
 	s.mu.Unlock()
 }
 
