@@ -90,7 +90,7 @@ type Stack struct {
 	pools   map[string]*lambdaruntime.Function
 	closeMu sync.Once
 
-	mu       sync.Mutex
+	mu          sync.Mutex
 	outcomes    []Outcome
 	invocations int
 	changed     chan struct{} // closed and replaced after each invocation and event
