@@ -491,7 +491,7 @@ func (s *Stack) Close() error {
 func (s *Stack) Outcomes() []Outcome {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Outcome(nil), s.outcomes...)
+	return append([]Outcome{}, s.outcomes...)
 }
 
 // WaitOutcome waits until an event satisfying match has been received.
