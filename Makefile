@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 
 GOFILES = $(shell git ls-files -co --exclude-standard '*.go')
 
-.PHONY: test check fmt vet lint-template deps-node fuzz help build clean-build FORCE
+.PHONY: test check fmt vet lint-template deps-node fuzz help build clean-build run demo invoke local-cli FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -58,6 +58,24 @@ clean-build: ## remove build/ and .aws-sam/
 	rm -rf build .aws-sam
 
 FORCE:
+
+# ---- Local: the function set on this machine as in AWS (internal/local), no Docker.
+# moto_server for AWS, the fake Mangopay (unless MANGOPAY_BASE_URL, MANGOPAY_CLIENT_ID and
+# MANGOPAY_API_KEY are set), the real bootstrap binaries (host arch) through a local Lambda Runtime API.
+LOCAL_CLI := build/local/lambda-local
+
+local-cli:
+	@$(GO) build -o $(LOCAL_CLI) ./cmd/lambda-local
+
+run: local-cli ## serve the functions on 127.0.0.1:3000 (ADDR=127.0.0.1:PORT, V=1 for their logs) until Ctrl-C
+	@$(LOCAL_CLI) run $(if $(ADDR),-addr $(ADDR)) $(if $(V),-v)
+
+demo: local-cli ## start the local stack, run the marketplace story through its API, check it, stop
+	@$(LOCAL_CLI) demo $(if $(V),-v)
+
+invoke: local-cli ## run one function's binary on an event: make invoke FN=get-wallet EVENT=events/get-wallet.json [VARS='WALLET_ID=wlt_...']
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json [VARS='NAME=value,...']"; exit 2; }
+	@$(LOCAL_CLI) invoke -fn $(FN) -event $(EVENT) $(if $(VARS),-vars '$(VARS)') $(if $(V),-v)
 
 FUZZTIME ?= 5m
 fuzz: ## run every fuzz target for FUZZTIME each

@@ -248,3 +248,29 @@ func (b *tailBuffer) String() string {
 	defer b.mu.Unlock()
 	return string(b.buf)
 }
+
+// Server is a moto_server process started by StartServer, for programs
+// (the local stack) rather than test binaries.
+type Server struct {
+	// URL is the server's base URL, e.g. http://127.0.0.1:41234.
+	URL string
+	s   *server
+}
+
+// StartServer finds moto_server (MOTO_SERVER, PATH, pyenv) and starts it
+// on a free 127.0.0.1 port, returning once it answers. The process dies
+// with its parent on Linux; Stop ends it.
+func StartServer() (*Server, error) {
+	bin, err := findMotoServer()
+	if err != nil {
+		return nil, err
+	}
+	s, err := startServer(bin)
+	if err != nil {
+		return nil, fmt.Errorf("awstest: %w", err)
+	}
+	return &Server{URL: s.url, s: s}, nil
+}
+
+// Stop kills the server and waits for it to exit.
+func (s *Server) Stop() { s.s.stop() }

@@ -101,7 +101,7 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		DeadLetterQueueURL:    p.queueURL("DEAD_LETTER_QUEUE_URL"),
 		HookToken:             p.secretMatch("HOOK_TOKEN", hookToken, "at least 32 letters, digits, - or _"),
 		HookQueueURL:          p.queueURL("HOOK_QUEUE_URL"),
-		HookURL:               p.match("HOOK_URL", false, hookURL, "an https URL ending in /hooks/<token>"),
+		HookURL:               p.match("HOOK_URL", false, hookURL, "an https URL (plain http only to 127.0.0.1) ending in /hooks/<token>"),
 	}
 	if len(p.problems) > 0 {
 		return Env{}, &EnvError{Problems: p.problems}
@@ -116,7 +116,9 @@ var (
 	secretARN    = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$`)
 	secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	hookToken    = regexp.MustCompile(`^[A-Za-z0-9_-]{32,128}$`)
-	hookURL      = regexp.MustCompile(`^https://\S+/hooks/[A-Za-z0-9_-]{32,128}$`)
+	// hookURL: https, or plain http to 127.0.0.1 for the local stack
+	// (internal/local), as for MANGOPAY_BASE_URL.
+	hookURL = regexp.MustCompile(`^(https://\S+|http://127\.0\.0\.1(:[0-9]{1,5})?)/hooks/[A-Za-z0-9_-]{32,128}$`)
 )
 
 // parser reads variables and collects their problems.

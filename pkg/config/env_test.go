@@ -54,9 +54,14 @@ func TestFromEnvDefaultsAndAlternatives(t *testing.T) {
 	m["MANGOPAY_SECRET_ID"] = "prod/mangopay"
 	m["MANGOPAY_BASE_URL"] = "http://127.0.0.1:8089/"
 	m["MANGOPAY_DEBUG"] = "1"
+	// The local stack's hook route (internal/local): plain http to 127.0.0.1.
+	m["HOOK_URL"] = "http://127.0.0.1:3000/hooks/" + strings.Repeat("t", 32)
 	env, err := FromEnv(getenv(m))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if env.HookURL != m["HOOK_URL"] {
+		t.Fatalf("HOOK_URL %q", env.HookURL)
 	}
 	if env.SecretID != "prod/mangopay" || env.SecretTTL != DefaultSecretTTL || !env.MangopayDebug ||
 		env.MangopayBaseURL != "http://127.0.0.1:8089" {
@@ -85,6 +90,8 @@ func TestFromEnvNamesEachProblem(t *testing.T) {
 		{name: "queue URL", set: map[string]string{"PAYOUT_OUTCOME_QUEUE_URL": "payout-outcomes"}, want: []string{"PAYOUT_OUTCOME_QUEUE_URL"}},
 		{name: "short hook token", set: map[string]string{"HOOK_TOKEN": "guessable"}, want: []string{"HOOK_TOKEN"}},
 		{name: "hook URL without its token", set: map[string]string{"HOOK_URL": "https://api.example.com/hooks"}, want: []string{"HOOK_URL"}},
+		{name: "plain http hook URL", set: map[string]string{"HOOK_URL": "http://api.example.com/hooks/" + strings.Repeat("a", 32)}, want: []string{"HOOK_URL"}},
+		{name: "plain http hook URL to a loopback name", set: map[string]string{"HOOK_URL": "http://localhost:3000/hooks/" + strings.Repeat("a", 32)}, want: []string{"HOOK_URL"}},
 		{name: "several at once", set: map[string]string{"SECRET_TTL": "soon", "MANGOPAY_DEBUG": "maybe"},
 			unset: []string{"TABLE_NAME"}, want: []string{"TABLE_NAME", "SECRET_TTL", "MANGOPAY_DEBUG"}},
 	} {
