@@ -1,11 +1,16 @@
 package operations_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/outcomes"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/testenv"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
@@ -125,7 +130,14 @@ func TestPublishFailureIsRetriedByALaterWrite(t *testing.T) {
 	if !strings.Contains(e.Logs(), "outcome events not published") {
 		t.Fatal("the failure was not logged")
 	}
-	// The next write (here a refresh) publishes it, once.
+	// A write within outcomes.StaleAfter leaves it to its writer (which
+	// might still be publishing it)...
+	refreshPayout(t, e, rec.ID)
+	if evs := e.Outcomes(t); len(evs) != 0 {
+		t.Fatalf("a later write published another writer's fresh event: %+v", evs)
+	}
+	// ...the next write after it publishes it, once.
+	e.Deps.Outcomes.Now = func() time.Time { return time.Now().Add(outcomes.StaleAfter + time.Second) }
 	refreshPayout(t, e, rec.ID)
 	oneEvent(t, e.Outcomes(t), records.PayoutSucceeded, rec.ID)
 	oneEvent(t, e.PayoutOutcomes(t), records.PayoutSucceeded, rec.ID)
@@ -213,5 +225,36 @@ func TestUserKYCLevelChangeIsPublished(t *testing.T) {
 	d := oneEvent(t, e.Outcomes(t), records.UserKYCLevelChanged, user.ID)
 	if d["from"] != "LIGHT" || d["to"] != "REGULAR" || d["external_user_id"] != "ext-1" || d["kind"] != "USER_NATURAL" {
 		t.Fatalf("detail %+v", d)
+	}
+}
+
+// Two writers of one record: the first decides PayoutSucceeded and, before
+// it publishes, a second writer (a hook, the re-check) writes the record.
+// The event is published once, by the writer that decided it.
+func TestConcurrentWritersPublishAnEventOnce(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t)
+	s := outcomeSeller(t, e)
+	rec := payoutCreated(t, e, s)
+	other := e.Deps.Service.Records
+	interleaved := false
+	deciding := records.New(dynamodb.NewFromConfig(e.AWS), e.Vars["TABLE_NAME"], records.WithAfterWrite(func(ctx context.Context, r *records.Record) {
+		if !interleaved {
+			interleaved = true
+			if _, err := other.Update(ctx, r.ID, func(r *records.Record) error { r.Tag = "touched"; return nil }); err != nil {
+				t.Errorf("second writer: %v", err)
+			}
+		}
+		e.Deps.Outcomes.Hook(ctx, r)
+	}))
+	if _, err := deciding.Update(e.Ctx, rec.ID, func(r *records.Record) error { r.Status = "SUCCEEDED"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !interleaved {
+		t.Fatal("the second writer did not run")
+	}
+	oneEvent(t, e.Outcomes(t), records.PayoutSucceeded, rec.ID)
+	if stored, _ := other.Get(e.Ctx, rec.ID); len(stored.Outbox) != 0 || stored.Tag != "touched" {
+		t.Fatalf("outbox %+v, tag %q", stored.Outbox, stored.Tag)
 	}
 }

@@ -6,9 +6,10 @@
 // The events are kept in the record's outbox by the same conditional
 // write that changes the status, wherever it happens (create, refresh,
 // re-check, hook). After the write the Store calls Publisher.Hook, which
-// publishes and clears them; a record whose outbox is not empty stays in
-// the re-check index, so an event whose publishing failed is published by
-// a later write or re-check. Delivery is at least once: consumers
+// publishes and clears the events that write decided (a concurrent writer
+// of the same record leaves them alone); a record whose outbox is not
+// empty stays in the re-check index, so an event whose publishing failed
+// is published by a later write or re-check once StaleAfter has passed. Delivery is at least once: consumers
 // de-duplicate on detail.event_id (record id, detail type, version).
 //
 // Every event has source "lambda-mangopay", the detail type below and a

@@ -45,7 +45,15 @@ type Publisher struct {
 	PayoutQueue api.Sender
 	Records     Clearer
 	Log         *slog.Logger
+	// Now is the clock that tells a stale outbox entry (default time.Now).
+	Now func() time.Time
 }
+
+// StaleAfter is how long an outbox entry is left to the writer that
+// decided it: that writer publishes it right after its write, so an entry
+// older than this was left by a publish that failed or a writer that died,
+// and the next write of the record publishes it.
+const StaleAfter = time.Minute
 
 // QueueMessage is the body of a message on the payout outcome queue: the
 // same fields as an EventBridge event's envelope.
@@ -60,13 +68,22 @@ type QueueMessage struct {
 // maxEntries is PutEvents' limit of entries per call.
 const maxEntries = 10
 
-// Hook is the records.WithAfterWrite function: it publishes and logs a
-// failure, leaving the entries for the re-check to publish later; it never
-// fails the write.
+// Hook is the records.WithAfterWrite function. It publishes the events
+// this write decided and the stale ones (see StaleAfter), never those a
+// concurrent writer decided and is about to publish itself: two writers
+// of one record would otherwise both publish them. It logs a failure,
+// leaving the entries for a later write or the re-check; it never fails
+// the write.
 func (p *Publisher) Hook(ctx context.Context, r *records.Record) {
-	if err := p.Publish(ctx, r); err != nil {
-		p.log().Warn("outcome events not published; the re-check retries them",
-			"record_id", r.ID, "events", len(r.Outbox), "error", err.Error())
+	var mine []records.Outcome
+	for _, o := range r.Outbox {
+		if o.At.Equal(r.UpdatedAt) || p.now().Sub(o.At) > StaleAfter {
+			mine = append(mine, o)
+		}
+	}
+	if err := p.publish(ctx, r, mine); err != nil {
+		p.log().Warn("outcome events not published; a later write or the re-check retries them",
+			"record_id", r.ID, "events", len(mine), "error", err.Error())
 	}
 }
 
@@ -75,13 +92,18 @@ func (p *Publisher) Hook(ctx context.Context, r *records.Record) {
 // from r (r then matches the stored record: Outbox and RecheckAt). Entries
 // that failed stay for a later attempt.
 func (p *Publisher) Publish(ctx context.Context, r *records.Record) error {
-	if len(r.Outbox) == 0 {
+	return p.publish(ctx, r, r.Outbox)
+}
+
+// publish puts these entries of r's outbox, then clears them (see Publish).
+func (p *Publisher) publish(ctx context.Context, r *records.Record, entries []records.Outcome) error {
+	if len(entries) == 0 {
 		return nil
 	}
 	var done []string
 	var errs []error
-	for start := 0; start < len(r.Outbox); start += maxEntries {
-		batch := r.Outbox[start:min(start+maxEntries, len(r.Outbox))]
+	for start := 0; start < len(entries); start += maxEntries {
+		batch := entries[start:min(start+maxEntries, len(entries))]
 		ok, err := p.putEvents(ctx, batch)
 		if err != nil {
 			errs = append(errs, err)
@@ -176,6 +198,13 @@ func (p *Publisher) source() string {
 		return Source
 	}
 	return p.Source
+}
+
+func (p *Publisher) now() time.Time {
+	if p.Now == nil {
+		return time.Now()
+	}
+	return p.Now()
 }
 
 func (p *Publisher) log() *slog.Logger {
