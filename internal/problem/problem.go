@@ -12,6 +12,7 @@ import (
 	"io"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -103,7 +104,11 @@ func decodeError(err error, t reflect.Type) FieldError {
 	case errors.As(err, &syntaxErr):
 		return FieldError{Field: "body", Reason: fmt.Sprintf("not valid JSON (at byte %d)", syntaxErr.Offset)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		// encoding/json quotes the name Go-style (strconv.Quote).
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if unquoted, err := strconv.Unquote(name); err == nil {
+			name = unquoted
+		}
 		return FieldError{Field: name, Reason: "unknown field"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return FieldError{Field: "body", Reason: "JSON ends too early"}

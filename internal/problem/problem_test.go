@@ -105,3 +105,16 @@ func TestDecodeNamesEmbeddedFieldsByTheirJSONPath(t *testing.T) {
 		}
 	}
 }
+
+// An unknown field is named as the caller wrote it, even with quotes or
+// non-ASCII characters in its name (not in Go's quoted form).
+func TestDecodeNamesUnknownFieldsVerbatim(t *testing.T) {
+	for _, name := range []string{`"quoted`, `back\slash`, "é", "tab\there"} {
+		raw, _ := json.Marshal(map[string]int{name: 1})
+		var v sample
+		errs := Decode(raw, &v)
+		if len(errs) != 1 || errs[0].Field != name || errs[0].Reason != "unknown field" {
+			t.Errorf("Decode(%s) = %+v, want unknown field %q", raw, errs, name)
+		}
+	}
+}
