@@ -80,6 +80,10 @@ func TestHTTPAnswers(t *testing.T) {
 		{"validation", `{}`, nil, 400, `"field":"name"`},
 		{"unknown field", `{"name":"a","x":1}`, nil, 400, `"field":"x"`},
 		{"not found", `{"name":"missing"}`, map[string]string{"user_id": "u9"}, 404, `no thing with id \"u9\"`},
+		// JSON null is not an object: refused, not a panic on the nil map
+		// the path values are merged into (found by FuzzOperationInputs).
+		{"null body with a path value", `null`, map[string]string{"user_id": "u1"}, 400, `"field":"body"`},
+		{"null body", `null`, nil, 400, `"field":"body"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
