@@ -124,3 +124,23 @@ func TestGETIgnoresIdempotencyKeys(t *testing.T) {
 		}
 	}
 }
+
+// A body sent as something other than JSON is refused, naming
+// Content-Type, before anything runs; JSON types with parameters or a
+// +json suffix, and no Content-Type at all, are accepted.
+func TestHTTPRefusesNonJSONContentTypes(t *testing.T) {
+	h := HTTP(echoOp(), Deps{Log: discard()})
+	for ct, want := range map[string]int{
+		"application/x-www-form-urlencoded": 400, "text/plain": 400, "multipart/form-data; boundary=x": 400, "not a type": 400,
+		"application/json": 200, "application/json; charset=utf-8": 200, "application/merge-patch+json": 200, "": 200,
+	} {
+		req := events.APIGatewayV2HTTPRequest{Body: `{"name":"a"}`, Headers: map[string]string{}}
+		if ct != "" {
+			req.Headers["content-type"] = ct
+		}
+		resp, _ := h(context.Background(), req)
+		if resp.StatusCode != want || (want == 400 && !strings.Contains(resp.Body, `"field":"Content-Type"`)) {
+			t.Errorf("Content-Type %q: %d %s, want %d", ct, resp.StatusCode, resp.Body, want)
+		}
+	}
+}
