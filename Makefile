@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 
 GOFILES = $(shell git ls-files -co --exclude-standard '*.go')
 
-.PHONY: test check fmt vet lint-template deps-node fuzz help build clean-build run demo invoke local-cli FORCE
+.PHONY: test check fmt vet lint-template deps-node fuzz fuzz-short help build clean-build run demo invoke local-cli FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -78,9 +78,20 @@ invoke: local-cli ## run one function's binary on an event: make invoke FN=get-w
 	@$(LOCAL_CLI) invoke -fn $(FN) -event $(EVENT) $(if $(VARS),-vars '$(VARS)') $(if $(V),-v)
 
 FUZZTIME ?= 5m
-fuzz: ## run every fuzz target for FUZZTIME each
-	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; \
+FUZZ_PACKAGES ?= ./...
+FUZZ_TARGETS ?= .
+# With CHAOS_REPORT_DIR set, the figures go to $(CHAOS_REPORT_DIR)/51-fuzz.md (for RELIABILITY.md).
+fuzz: ## run every fuzz target for FUZZTIME each (filters: FUZZ_PACKAGES, FUZZ_TARGETS regexp)
+	@report=""; for pkg in $$($(GO) list $(FUZZ_PACKAGES)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' | grep -E '$(FUZZ_TARGETS)'); do \
+	    echo "== $$pkg $$f"; \
+	    out=$$($(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) 2>&1 | tee /dev/stderr; exit $${PIPESTATUS[0]}) || exit 1; \
+	    execs=$$(echo "$$out" | grep -o 'execs: [0-9]*' | tail -1 | cut -d' ' -f2); \
+	    report="$$report| \`$$f\` | \`$${pkg##*/lambda-mangopay/}\` | $(FUZZTIME) | $${execs:-?} | 0 |\n"; \
 	  done; \
-	done
+	done; \
+	if [ -n "$$CHAOS_REPORT_DIR" ]; then mkdir -p "$$CHAOS_REPORT_DIR"; \
+	  printf '### Fuzz targets\n\n`make fuzz FUZZTIME=$(FUZZTIME)`: each target ran for $(FUZZTIME) with `go test -fuzz` and found nothing (a failure stops the run). Their seed corpora (f.Add and testdata/fuzz) also run in `make test`.\n\n| target | package | time | executions | failures |\n|---|---|---|---|---|\n'"$$report" > "$$CHAOS_REPORT_DIR/51-fuzz.md"; fi
+
+fuzz-short: ## every fuzz target for 30 s each (the form make chaos runs)
+	$(MAKE) fuzz FUZZTIME=30s

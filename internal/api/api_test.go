@@ -80,6 +80,10 @@ func TestHTTPAnswers(t *testing.T) {
 		{"validation", `{}`, nil, 400, `"field":"name"`},
 		{"unknown field", `{"name":"a","x":1}`, nil, 400, `"field":"x"`},
 		{"not found", `{"name":"missing"}`, map[string]string{"user_id": "u9"}, 404, `no thing with id \"u9\"`},
+		// JSON null is not an object: refused, not a panic on the nil map
+		// the path values are merged into (found by FuzzOperationInputs).
+		{"null body with a path value", `null`, map[string]string{"user_id": "u1"}, 400, `"field":"body"`},
+		{"null body", `null`, nil, 400, `"field":"body"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,6 +121,26 @@ func TestGETIgnoresIdempotencyKeys(t *testing.T) {
 	for range 2 {
 		if resp, err := h(context.Background(), req); err != nil || resp.StatusCode != 200 || resp.Headers["Idempotent-Replayed"] != "" {
 			t.Fatalf("GET with a key: %d %v %v", resp.StatusCode, resp.Headers, err)
+		}
+	}
+}
+
+// A body sent as something other than JSON is refused, naming
+// Content-Type, before anything runs; JSON types with parameters or a
+// +json suffix, and no Content-Type at all, are accepted.
+func TestHTTPRefusesNonJSONContentTypes(t *testing.T) {
+	h := HTTP(echoOp(), Deps{Log: discard()})
+	for ct, want := range map[string]int{
+		"application/x-www-form-urlencoded": 400, "text/plain": 400, "multipart/form-data; boundary=x": 400, "not a type": 400,
+		"application/json": 200, "application/json; charset=utf-8": 200, "application/merge-patch+json": 200, "": 200,
+	} {
+		req := events.APIGatewayV2HTTPRequest{Body: `{"name":"a"}`, Headers: map[string]string{}}
+		if ct != "" {
+			req.Headers["content-type"] = ct
+		}
+		resp, _ := h(context.Background(), req)
+		if resp.StatusCode != want || (want == 400 && !strings.Contains(resp.Body, `"field":"Content-Type"`)) {
+			t.Errorf("Content-Type %q: %d %s, want %d", ct, resp.StatusCode, resp.Body, want)
 		}
 	}
 }

@@ -21,6 +21,9 @@ func decode[T any, PT interface {
 		if errs := problem.Decode(body, &obj); errs != nil {
 			return nil, errs
 		}
+		if obj == nil { // JSON null
+			return nil, []problem.FieldError{{Field: "body", Reason: "must be a JSON object, not null"}}
+		}
 	}
 	var v validate.Errors
 	for name, value := range named {

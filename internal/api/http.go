@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"mime"
 	"strings"
 	"time"
 
@@ -47,6 +49,9 @@ func serveHTTP[T any, PT interface {
 	if err != nil {
 		return failed(InvalidField("body", "%s", err.Error())), call
 	}
+	if ct := header(req.Headers, "content-type"); ct != "" && len(bytes.TrimSpace(body)) > 0 && !jsonType(ct) {
+		return failed(InvalidField("Content-Type", "must be application/json for a JSON body")), call
+	}
 	in, fields := decode[T, PT](body, namedValues(req))
 	if fields != nil {
 		return failed(Invalid(fields...)), call
@@ -58,6 +63,13 @@ func serveHTTP[T any, PT interface {
 		}
 	}
 	return execute(ctx, d, op, in, call), call
+}
+
+// jsonType reports whether a Content-Type is JSON: application/json or a
+// +json type, with any parameters.
+func jsonType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // namedValues merges path parameters and single query parameters.

@@ -33,6 +33,7 @@ import (
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/leakcheck"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/testenv"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
@@ -242,6 +243,7 @@ func TestEvents(t *testing.T) {
 				r.jobDone(out)
 			}
 			rec.stop()
+			r.noSecretsOut()
 			grants := tp.Grants0(f)
 			for _, call := range rec.list() {
 				if !grants[call] {
@@ -464,10 +466,14 @@ type run struct {
 	// HOOK_QUEUE_URL, which newRun adds to the test's environment.
 	hooks *operations.Hooks
 	env   config.Env
+	// outputs are every answer a handler gave, for noSecretsOut.
+	outputs [][]byte
 }
 
 func newRun(t *testing.T) *run {
-	e := testenv.New(t)
+	// MANGOPAY_DEBUG on: the logs noSecretsOut scans hold every Mangopay
+	// exchange too.
+	e := testenv.NewDebug(t)
 	r := &run{t: t, e: e, values: map[string]string{"PAGES_BUCKET": e.Vars["PAGES_BUCKET"]}}
 	r.rec = newRecorder(e)
 	r.addHookEnv()
@@ -580,7 +586,47 @@ func (r *run) invoke(folder string, raw []byte) []byte {
 	if err != nil {
 		r.t.Fatalf("%s: handler error: %v", folder, err)
 	}
+	r.outputs = append(r.outputs, out)
 	return out
+}
+
+// secrets are the values no answer and no log line may hold: the
+// Mangopay API key, every bearer token the fake issued during the run,
+// and the hook token.
+func (r *run) secrets() []string {
+	s := []string{r.e.Fake.APIKey, r.values["HOOK_TOKEN"]}
+	seen := map[string]bool{}
+	for _, req := range r.e.Fake.Requests() {
+		scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " ")
+		if ok && strings.EqualFold(scheme, "bearer") && !seen[tok] {
+			seen[tok] = true
+			s = append(s, tok)
+		}
+	}
+	if len(seen) == 0 && len(r.e.Fake.Requests()) > 0 {
+		r.t.Errorf("the fake saw Mangopay calls but no bearer token: the secrets check would miss them")
+	}
+	return s
+}
+
+// noSecretsOut: no handler answer (body or headers) holds a secret, and
+// the function's logs (debug level, Mangopay exchanges included) hold
+// neither a secret nor card data, an IBAN or page bytes (leakcheck). The
+// hook token may be in receive-hook's own request, not in an answer or a
+// log.
+func (r *run) noSecretsOut() {
+	r.t.Helper()
+	secrets := r.secrets()
+	for _, out := range r.outputs {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(string(out), s) {
+				r.t.Errorf("an answer holds a secret (%.2s…): %.300s", s, out)
+			}
+		}
+	}
+	for _, f := range leakcheck.Scan([]byte(r.e.Logs()), secrets...) {
+		r.t.Errorf("the logs leak: %s", f)
+	}
 }
 
 // httpAnswer decodes an HTTP answer and requires a 2xx.

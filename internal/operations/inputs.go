@@ -1,6 +1,7 @@
 package operations
 
 import (
+	"regexp"
 	"time"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/validate"
@@ -90,9 +91,19 @@ func checkExternalUserID(v *validate.Errors, s string) {
 // checkTag validates a free-form tag.
 func checkTag(v *validate.Errors, s string) { v.MaxLen("tag", s, 255) }
 
+// recordIDRE is the form of every record id (records.IDGenerator): a
+// lower-case kind prefix, "_", 26 Crockford base32 characters. Anything
+// else (a path, an encoded "../", a 5000-character string) is refused
+// before any look-up.
+var recordIDRE = regexp.MustCompile(`^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$`)
+
 // checkID validates a record id given in the path or body.
 func checkID(v *validate.Errors, field, id string, kinds ...records.Kind) {
 	if !v.Required(field, id) {
+		return
+	}
+	if !recordIDRE.MatchString(id) {
+		v.Add(field, "is not a record id (a prefix, _ and 26 letters and digits, e.g. wlt_01JD8Q0Z7Y3K4M5N6P7Q8R9S0T)")
 		return
 	}
 	k, ok := records.KindOfID(id)

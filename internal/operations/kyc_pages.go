@@ -57,7 +57,16 @@ func (in *AddPageInput) Validate(v *validate.Errors) {
 			fmt.Sprintf("must be the file's size in bytes, 1 to %d", pages.MaxSize))
 	default:
 		data, err := base64.StdEncoding.DecodeString(in.File)
-		if v.Check(err == nil, "file", "must be the file's bytes in standard base64 (RFC 4648, with padding)") {
+		if !v.Check(err == nil, "file", "must be the file's bytes in standard base64 (RFC 4648, with padding)") {
+			return
+		}
+		// What no document type accepts is refused before anything is
+		// written; the type's minimum size is checked with the document.
+		if _, ok := pages.Sniff(data); !ok {
+			v.Add("file", "must be a PDF, JPEG or PNG file (judged from its bytes, not its name)")
+			return
+		}
+		if v.Check(len(data) <= pages.MaxSize, "file", fmt.Sprintf("must be at most %d bytes: compress it or split it into several pages", pages.MaxSize)) {
 			in.data = data
 		}
 	}

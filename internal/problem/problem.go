@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -79,7 +81,7 @@ func Decode(body []byte, v any) []FieldError {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return []FieldError{decodeError(err)}
+		return []FieldError{decodeError(err, reflect.TypeOf(v))}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return []FieldError{{Field: "body", Reason: "unexpected data after the JSON object"}}
@@ -87,13 +89,14 @@ func Decode(body []byte, v any) []FieldError {
 	return nil
 }
 
-// decodeError turns an encoding/json error into a FieldError.
-func decodeError(err error) FieldError {
+// decodeError turns an encoding/json error into a FieldError; t is the
+// type decoded into.
+func decodeError(err error, t reflect.Type) FieldError {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		field := jsonPath(t, typeErr.Field)
 		if field == "" {
 			field = "body"
 		}
@@ -101,12 +104,73 @@ func decodeError(err error) FieldError {
 	case errors.As(err, &syntaxErr):
 		return FieldError{Field: "body", Reason: fmt.Sprintf("not valid JSON (at byte %d)", syntaxErr.Offset)}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		// encoding/json quotes the name Go-style (strconv.Quote).
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if unquoted, err := strconv.Unquote(name); err == nil {
+			name = unquoted
+		}
 		return FieldError{Field: name, Reason: "unknown field"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return FieldError{Field: "body", Reason: "JSON ends too early"}
 	}
 	return FieldError{Field: "body", Reason: "not a valid JSON object"}
+}
+
+// jsonPath rewrites encoding/json's path of a field, which names an
+// embedded struct by its Go type name ("RefundAmounts.debited_funds"),
+// as the JSON path the caller sent ("debited_funds").
+func jsonPath(t reflect.Type, path string) string {
+	if path == "" {
+		return ""
+	}
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		t = elem(t)
+		if t == nil || t.Kind() != reflect.Struct {
+			out, t = append(out, seg), nil
+			continue
+		}
+		f, ok := t.FieldByName(seg)
+		if ok && f.Anonymous {
+			t = f.Type // an embedded struct: not in the JSON path
+			continue
+		}
+		out, t = append(out, seg), fieldByJSONName(t, seg)
+	}
+	return strings.Join(out, ".")
+}
+
+// elem strips pointers, slices, arrays and maps down to the element type.
+func elem(t reflect.Type) reflect.Type {
+	for t != nil {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			t = t.Elem()
+		default:
+			return t
+		}
+	}
+	return nil
+}
+
+// fieldByJSONName is the type of struct t's field with JSON name name
+// (embedded structs searched too), or nil.
+func fieldByJSONName(t reflect.Type, name string) reflect.Type {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case tag == name, tag == "" && strings.EqualFold(f.Name, name) && !f.Anonymous:
+			return f.Type
+		case f.Anonymous && tag == "":
+			if ft := elem(f.Type); ft != nil && ft.Kind() == reflect.Struct {
+				if found := fieldByJSONName(ft, name); found != nil {
+					return found
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // jsonKind names a Go kind the way a JSON client thinks of it.

@@ -73,3 +73,48 @@ func TestBodyDecodesBase64(t *testing.T) {
 		t.Fatal("want an error for bad base64")
 	}
 }
+
+// Amounts embedded in an input (as operations' refund inputs embed
+// RefundAmounts): the field is named by its JSON path, without the Go
+// name of the embedded struct.
+type amounts struct {
+	Funds *money `json:"debited_funds,omitempty"`
+}
+
+type withEmbedded struct {
+	ID string `json:"payin_id"`
+	amounts
+	Inner struct {
+		amounts
+		Items []money `json:"items"`
+	} `json:"inner"`
+}
+
+func TestDecodeNamesEmbeddedFieldsByTheirJSONPath(t *testing.T) {
+	for body, field := range map[string]string{
+		`{"debited_funds":{"amount":"12"}}`:          "debited_funds.amount",
+		`{"debited_funds":{"amount":1e309}}`:         "debited_funds.amount",
+		`{"inner":{"debited_funds":{"currency":5}}}`: "inner.debited_funds.currency",
+		`{"inner":{"items":[{"amount":"x"}]}}`:       "inner.items.amount",
+		`{"payin_id":7}`:                             "payin_id",
+	} {
+		var v withEmbedded
+		errs := Decode([]byte(body), &v)
+		if len(errs) != 1 || errs[0].Field != field {
+			t.Errorf("Decode(%s) = %+v, want field %q", body, errs, field)
+		}
+	}
+}
+
+// An unknown field is named as the caller wrote it, even with quotes or
+// non-ASCII characters in its name (not in Go's quoted form).
+func TestDecodeNamesUnknownFieldsVerbatim(t *testing.T) {
+	for _, name := range []string{`"quoted`, `back\slash`, "é", "tab\there"} {
+		raw, _ := json.Marshal(map[string]int{name: 1})
+		var v sample
+		errs := Decode(raw, &v)
+		if len(errs) != 1 || errs[0].Field != name || errs[0].Reason != "unknown field" {
+			t.Errorf("Decode(%s) = %+v, want unknown field %q", raw, errs, name)
+		}
+	}
+}

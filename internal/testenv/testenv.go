@@ -48,17 +48,32 @@ type Env struct {
 	// Faults makes chosen AWS calls of the function fail (e.g. the
 	// DynamoDB write after Mangopay answered).
 	Faults *awstest.Faults
-	logs   *syncBuffer
+	// Calls counts every AWS request sent through AWS (the harness's
+	// own included): take a Snapshot before what a test measures.
+	Calls *awstest.Counter
+	logs  *syncBuffer
 }
 
 // New starts the stack for t. Options configure the fake Mangopay.
 func New(t *testing.T, opts ...mangopaytest.Option) *Env {
 	t.Helper()
+	return newEnv(t, false, opts)
+}
+
+// NewDebug is New with MANGOPAY_DEBUG on: the function also logs every
+// Mangopay exchange (redacted), as a deployment debugging an issue would.
+func NewDebug(t *testing.T, opts ...mangopaytest.Option) *Env {
+	t.Helper()
+	return newEnv(t, true, opts)
+}
+
+func newEnv(t *testing.T, debug bool, opts []mangopaytest.Option) *Env {
+	t.Helper()
 	ctx := context.Background()
 	cfg := awstest.Config(t)
-	faults := &awstest.Faults{}
-	cfg.APIOptions = append(cfg.APIOptions, faults.Middleware)
-	e := &Env{Ctx: ctx, AWS: cfg, Faults: faults, Fake: mangopaytest.NewServer(t, opts...), SQS: sqs.NewFromConfig(cfg), logs: &syncBuffer{}}
+	faults, calls := &awstest.Faults{}, &awstest.Counter{}
+	cfg.APIOptions = append(cfg.APIOptions, faults.Middleware, calls.Middleware)
+	e := &Env{Ctx: ctx, AWS: cfg, Faults: faults, Calls: calls, Fake: mangopaytest.NewServer(t, opts...), SQS: sqs.NewFromConfig(cfg), logs: &syncBuffer{}}
 	table, bucket, secret := "records", awstest.UniqueName(t, "pages"), "mangopay-credentials"
 	must(t, records.EnsureTable(ctx, dynamodb.NewFromConfig(cfg), table))
 	_, err := s3.NewFromConfig(cfg).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
@@ -75,6 +90,9 @@ func New(t *testing.T, opts ...mangopaytest.Option) *Env {
 		"TABLE_NAME": table, "PAGES_BUCKET": bucket, "MANGOPAY_SECRET_ID": secret, "MANGOPAY_BASE_URL": e.Fake.URL,
 		"OPERATION_QUEUE_URL": e.Queue, "DEAD_LETTER_QUEUE_URL": e.DLQ,
 		"EVENT_BUS_NAME": EventBus, "PAYOUT_OUTCOME_QUEUE_URL": e.PayoutQueue,
+	}
+	if debug {
+		e.Vars["MANGOPAY_DEBUG"] = "true"
 	}
 	env, err := config.FromEnv(func(k string) string { return e.Vars[k] })
 	must(t, err)

@@ -11,13 +11,15 @@ import (
 
 // redacted reports whether a JSON key's value must never reach a log:
 // secrets, card data, bank details, personal contact data and file
-// contents. Compared case-insensitively.
+// contents; a hook's Url, which ends with our secret hook token.
+// Compared case-insensitively.
 func redacted(key string) bool {
 	switch strings.ToLower(key) {
 	case "iban", "accountnumber", "sortcode", "aba", "bic", "institutionnumber", "branchcode",
 		"file", "registrationdata", "preregistrationdata", "accesskey", "cardregistrationurl",
 		"cardnumber", "cardcvx", "cvx", "access_token", "apikey", "api_key", "password",
-		"email", "legalrepresentativeemail", "phonenumber", "fingerprint", "alias", "wirereference":
+		"email", "legalrepresentativeemail", "phonenumber", "fingerprint", "alias", "wirereference",
+		"url":
 		return true
 	}
 	return false

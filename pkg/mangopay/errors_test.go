@@ -141,3 +141,18 @@ func TestRedactJSON(t *testing.T) {
 		t.Fatalf("non-sensitive field lost: %s", s)
 	}
 }
+
+// A hook's Url holds our secret hook token (…/hooks/{token}): register
+// and list calls must not put it in the debug log. Other URLs (a pay-in's
+// ReturnURL) stay visible.
+func TestRedactJSONHidesHookURLs(t *testing.T) {
+	const token = "7cc746cf824bfb0f21f7d9c231d9b04bafe1989adc2cd5601e94d2e904f516cd"
+	body := `[{"EventType":"PAYOUT_NORMAL_SUCCEEDED","Url":"https://x.example/hooks/` + token + `","Status":"ENABLED"},{"ReturnURL":"https://shop.example/back"}]`
+	s := fmt.Sprintf("%v", redactJSON([]byte(body)))
+	if strings.Contains(s, token) {
+		t.Fatalf("the hook token leaked in %s", s)
+	}
+	if !strings.Contains(s, "PAYOUT_NORMAL_SUCCEEDED") || !strings.Contains(s, "https://shop.example/back") {
+		t.Fatalf("non-sensitive fields lost: %s", s)
+	}
+}
