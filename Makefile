@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 
 GOFILES = $(shell git ls-files -co --exclude-standard '*.go')
 
-.PHONY: test check fmt vet lint-template deps-node fuzz help build clean-build FORCE
+.PHONY: test check fmt vet lint-template deps-node fuzz chaos help build clean-build FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -66,3 +66,12 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	    echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; \
 	  done; \
 	done
+
+# ---- Reliability suite: the same scenarios as in make test, at the issue's full size (CHAOS_LONG=1);
+# each writes its figures to $(CHAOS_DIR)/NN-name.md, assembled into RELIABILITY.md.
+CHAOS_DIR ?= build/chaos
+CHAOS_PKGS ?= ./internal/chaos/
+chaos: ## the long reliability suite; rewrites RELIABILITY.md
+	rm -rf $(CHAOS_DIR) && mkdir -p $(CHAOS_DIR)
+	CHAOS_LONG=1 CHAOS_REPORT_DIR=$(abspath $(CHAOS_DIR)) $(GO) test -count=1 -timeout 90m $(CHAOS_PKGS)
+	$(GO) run ./cmd/reliability-report -dir $(CHAOS_DIR) -out RELIABILITY.md
