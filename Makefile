@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 
 GOFILES = $(shell git ls-files -co --exclude-standard '*.go')
 
-.PHONY: test check fmt vet lint-template deps-node fuzz fuzz-short help build clean-build run demo invoke local-cli FORCE
+.PHONY: test check fmt vet lint-template deps-node fuzz fuzz-short chaos help build clean-build run demo invoke local-cli FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -95,3 +95,18 @@ fuzz: ## run every fuzz target for FUZZTIME each (filters: FUZZ_PACKAGES, FUZZ_T
 
 fuzz-short: ## every fuzz target for 30 s each (the form make chaos runs)
 	$(MAKE) fuzz FUZZTIME=30s
+
+# ---- Reliability suite (RELIABILITY.md): the scenarios make test runs in short form, at the issue's
+# full size (CHAOS_LONG=1), plus the bad-input, security and load tests and every fuzz target for
+# 30 s. Each writes its figures to $(CHAOS_DIR)/NN-name.md; the report is assembled even when a
+# scenario fails (marked in it), and then make chaos fails.
+CHAOS_DIR ?= build/chaos
+chaos: deps-node ## the long reliability suite (about 25 min); rewrites RELIABILITY.md
+	rm -rf $(CHAOS_DIR) && mkdir -p $(CHAOS_DIR)
+	@export CHAOS_LONG=1 CHAOS_REPORT_DIR=$(abspath $(CHAOS_DIR)); status=0; \
+	$(GO) test -count=1 -timeout 90m ./internal/chaos/ || status=1; \
+	$(GO) test -count=1 -timeout 20m -run '^TestLoad$$' ./internal/local/ || status=1; \
+	$(GO) test -count=1 -run 'TestBadInputIsRefusedAndWritesNothing|TestForgedHookTokenTouchesNothing|TestReplayedHookCannotRollBackARecord' ./internal/operations/ || status=1; \
+	$(GO) test -count=1 -run 'TestEverythingAtRestIsEncrypted|TestEvents' ./internal/deploy/ || status=1; \
+	$(MAKE) --no-print-directory fuzz-short || status=1; \
+	$(GO) run ./cmd/reliability-report -dir $(CHAOS_DIR) -out RELIABILITY.md; exit $$status

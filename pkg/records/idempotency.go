@@ -101,13 +101,30 @@ func checkIdemKey(scope, key string) error {
 	return nil
 }
 
+// IdemLeaseMargin is added to the caller's deadline to bound a claim's
+// lease (see BeginIdempotent): room for clock skew between hosts.
+const IdemLeaseMargin = 5 * time.Second
+
+// lease is how long a claim taken now blocks other callers: the Store's
+// lease, or less when ctx has a deadline: a Lambda invocation is stopped
+// at its deadline, so a claim it still holds then was abandoned (it died
+// or timed out) and its request can be resumed by the next delivery.
+func (s *Store) lease(ctx context.Context) time.Duration {
+	d := s.idemLease
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, max(time.Until(dl), 0)+IdemLeaseMargin)
+	}
+	return d
+}
+
 // BeginIdempotent claims scope/key for a request with this fingerprint, in
 // one conditional write, recording subject (e.g. the id of the record the
 // request will create). It answers NEW (the caller runs the request), or
 // IN_PROGRESS, DONE or CONFLICT (see IdemState). An entry past its expiry
 // counts as absent even before DynamoDB's TTL deletes it. An IN_PROGRESS
 // entry whose lease ran out is taken over by a caller with the same
-// fingerprint: NEW with Resumed, and the first caller's Subject.
+// fingerprint: NEW with Resumed, and the first caller's Subject. The lease
+// ends with ctx's deadline (plus IdemLeaseMargin) when it has one.
 func (s *Store) BeginIdempotent(ctx context.Context, scope, key, fingerprint, subject string) (IdemAnswer, error) {
 	if err := checkIdemKey(scope, key); err != nil {
 		return IdemAnswer{}, err
@@ -116,7 +133,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, scope, key, fingerprint, su
 	e := idemEntry{
 		PK: IdemPK(scope, key), Kind: idemKind, Scope: scope, Key: key, Fingerprint: fingerprint,
 		State: IdemInProgress, Token: newToken(), Subject: subject, CreatedAt: now,
-		LeaseUntil: now.Add(s.idemLease).Unix(), ExpiresAt: now.Add(s.idemTTL).Unix(),
+		LeaseUntil: now.Add(s.lease(ctx)).Unix(), ExpiresAt: now.Add(s.idemTTL).Unix(),
 	}
 	held, err := s.claim(ctx, e, now)
 	if err == nil {
@@ -178,7 +195,7 @@ func (s *Store) takeOver(ctx context.Context, held *idemEntry, now time.Time) (I
 		ExpressionAttributeNames: map[string]string{"#tok": "token", "#lease": "lease_until", "#st": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":new": stringAV(tok), ":old": stringAV(held.Token), ":inprog": stringAV(string(IdemInProgress)),
-			":lease": numberAV(now.Add(s.idemLease).Unix()),
+			":lease": numberAV(now.Add(s.lease(ctx)).Unix()),
 		},
 	})
 	if err == nil {

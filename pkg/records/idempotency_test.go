@@ -1,6 +1,7 @@
 package records
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"sync"
@@ -194,4 +195,29 @@ func TestRetriedClaimWriteIsStillOurs(t *testing.T) {
 	if _, err := f.store.claim(f.ctx, other, now); !errors.Is(err, ErrExists) {
 		t.Fatalf("another caller's claim: got %v, want ErrExists", err)
 	}
+}
+
+// A claim taken by an invocation that then dies or times out (Lambda
+// stops it at its deadline) is taken over once that invocation's deadline
+// is past, not after the Store's whole lease: else every redelivery of the
+// SQS message within the lease (5 receptions, one per 60 s visibility
+// timeout) is answered "in progress" and SQS redrives it to the DLQ
+// without a reason (found by the chaos suite, scenario 1).
+func TestIdempotencyLeaseEndsWithTheInvocation(t *testing.T) {
+	f := newFixture(t) // the default lease: 15 min
+	ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
+	defer cancel()
+	first, err := f.store.BeginIdempotent(ctx, "s", "k", "fp", "pay_first")
+	if err != nil || first.State != IdemNew {
+		t.Fatalf("first claim %+v %v", first, err)
+	}
+	f.begin(t, "s", "k", "fp", IdemInProgress) // while the invocation may still run
+	f.clock.Advance(10*time.Second + IdemLeaseMargin + time.Second)
+	taken := f.beginFor(t, "s", "k", "fp", "pay_second", IdemNew)
+	if !taken.Resumed || taken.Subject != "pay_first" {
+		t.Fatalf("after the first invocation's deadline: %+v, want it resumed", taken)
+	}
+	// Without a deadline, the Store's lease applies.
+	f.clock.Advance(time.Minute)
+	f.begin(t, "s", "k", "fp", IdemInProgress)
 }
