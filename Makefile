@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 
 GOFILES = $(shell git ls-files -co --exclude-standard '*.go')
 
-.PHONY: test check fmt vet lint-template deps-node fuzz help build clean-build FORCE
+.PHONY: test check fmt vet lint-template deps-node fuzz help build clean-build bench FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -58,6 +58,9 @@ clean-build: ## remove build/ and .aws-sam/
 	rm -rf build .aws-sam
 
 FORCE:
+
+bench: ## measure cold starts, sizes, round trips, overhead, memory and re-check scaling into BENCHMARKS.md/.json
+	$(GO) run ./cmd/bench -root .
 
 FUZZTIME ?= 5m
 fuzz: ## run every fuzz target for FUZZTIME each
