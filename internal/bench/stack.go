@@ -114,4 +114,3 @@ func (s *Stack) Deps(ctx context.Context, cfg aws.Config, c *Counter, log *slog.
 	}
 	return d, nil
 }
-
