@@ -49,6 +49,11 @@ func Plans(root string, folders []string) ([]Plan, error) {
 			p.Inline = []byte(`{"bucket":"DOCUMENT","force":true}`)
 		case "recheck-transactions":
 			p.Inline = []byte(`{"bucket":"TRANSACTION","force":true}`)
+		case "get-kyc-requirements":
+			// The legal user's: the natural user gathers a document per
+			// create-document and add-page event of the run, and this
+			// function re-reads each one at Mangopay (see BENCHMARKS.md).
+			p.File = "get-kyc-requirements-legal.json"
 		default:
 			for _, name := range []string{f + ".json", f + "-sqs.json"} {
 				if _, err := os.Stat(filepath.Join(root, "events", name)); err == nil {
