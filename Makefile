@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 
 GOFILES = $(shell git ls-files -co --exclude-standard '*.go')
 
-.PHONY: test check fmt vet lint-template deps-node fuzz fuzz-short chaos help build clean-build run demo invoke local-cli FORCE
+.PHONY: test check fmt vet lint-template deps-node fuzz fuzz-short chaos bench help build clean-build run demo invoke local-cli FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -76,6 +76,9 @@ demo: local-cli ## start the local stack, run the marketplace story through its 
 invoke: local-cli ## run one function's binary on an event: make invoke FN=get-wallet EVENT=events/get-wallet.json [VARS='WALLET_ID=wlt_...']
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json [VARS='NAME=value,...']"; exit 2; }
 	@$(LOCAL_CLI) invoke -fn $(FN) -event $(EVENT) $(if $(VARS),-vars '$(VARS)') $(if $(V),-v)
+
+bench: ## measure cold starts, sizes, round trips, overhead, memory and re-check scaling into BENCHMARKS.md/.json
+	$(GO) run ./cmd/bench -root .
 
 FUZZTIME ?= 5m
 FUZZ_PACKAGES ?= ./...

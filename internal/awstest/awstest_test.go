@@ -3,6 +3,7 @@ package awstest
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"regexp"
 	"testing"
@@ -108,5 +109,28 @@ func TestFaultsFailTheArmedCallsOnly(t *testing.T) {
 	}})
 	if _, err := client.ListQueues(ctx, &sqs.ListQueuesInput{}); err != nil {
 		t.Fatalf("a hook returning nil lets the call through: %v", err)
+	}
+}
+
+// TestStartServerRunsAStandaloneServer: StartServer's moto answers on its
+// URL until Stop, and nothing answers there afterwards.
+func TestStartServerRunsAStandaloneServer(t *testing.T) {
+	srv, err := StartServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(srv.URL + "/moto-api/")
+	if err != nil {
+		srv.Stop()
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if srv.Pid() <= 0 {
+		t.Errorf("Pid = %d", srv.Pid())
+	}
+	srv.Stop()
+	if res, err := http.Get(srv.URL + "/moto-api/"); err == nil {
+		res.Body.Close()
+		t.Errorf("moto still answers on %s after Stop", srv.URL)
 	}
 }

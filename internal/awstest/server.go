@@ -272,5 +272,8 @@ func StartServer() (*Server, error) {
 	return &Server{URL: s.url, s: s}, nil
 }
 
+// Pid is the server's process id (to read its memory use, for one).
+func (s *Server) Pid() int { return s.s.cmd.Process.Pid }
+
 // Stop kills the server and waits for it to exit.
 func (s *Server) Stop() { s.s.stop() }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 
@@ -70,10 +71,26 @@ func Logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
 }
 
+// Option changes how New builds the dependencies.
+type Option func(*options)
+
+type options struct{ mangopayHTTP *http.Client }
+
+// WithMangopayHTTPClient makes the Mangopay client send its calls through
+// c (a benchmark counts and times them there); default: the client's own.
+func WithMangopayHTTPClient(c *http.Client) Option {
+	return func(o *options) { o.mangopayHTTP = c }
+}
+
 // New builds the dependencies from a checked environment and AWS config.
-func New(ctx context.Context, env config.Env, cfg aws.Config, log *slog.Logger) (*Deps, error) {
+func New(ctx context.Context, env config.Env, cfg aws.Config, log *slog.Logger, opts ...Option) (*Deps, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	sm := secretsmanager.NewFromConfig(cfg)
 	mp, err := mangopay.New(mangopay.Config{
+		HTTPClient:  o.mangopayHTTP,
 		BaseURL:     env.MangopayBaseURL,
 		Credentials: config.NewSecretCredentials(sm, env.SecretID, config.WithTTL(env.SecretTTL)),
 		Tokens:      mangopay.NewTokenCache(),
