@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/lambda-mangopay/lambda-mangopay/internal/leakcheck"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
@@ -27,6 +31,11 @@ type DemoReport struct {
 	MangopayCalls int
 	// Invocations counts the function invocations.
 	Invocations int
+	// LogLines is how many lines the functions logged; Leaks are the
+	// lines among them holding a secret (the API key, a bearer token, the
+	// hook token), card data, an IBAN or page bytes (see leakcheck).
+	LogLines int
+	Leaks    []leakcheck.Finding
 	// Mismatches lists every expected outcome that was not met.
 	Mismatches []string
 }
@@ -65,6 +74,7 @@ func RunDemo(ctx context.Context, s *Stack, out io.Writer) (*DemoReport, error) 
 	if err != nil {
 		return d.rep, err
 	}
+	d.checkLogs()
 	d.summary()
 	return d.rep, nil
 }
@@ -389,6 +399,7 @@ func (d *demo) summary() {
 		fmt.Fprintf(o, "    %s\n", e.DetailType)
 	}
 	fmt.Fprintf(o, "  Mangopay calls: %d; function invocations: %d\n", d.rep.MangopayCalls, d.rep.Invocations)
+	fmt.Fprintf(o, "  function logs: %d lines in %s, %d leaking a secret or personal data\n", d.rep.LogLines, d.s.logDir, len(d.rep.Leaks))
 	if len(d.rep.Mismatches) == 0 {
 		fmt.Fprintln(o, "  every expected outcome was met")
 	} else {
@@ -397,4 +408,30 @@ func (d *demo) summary() {
 			fmt.Fprintf(o, "    %s\n", m)
 		}
 	}
+}
+
+// checkLogs scans every function's log file for secrets and personal data:
+// the fake's API key, each bearer token it issued, the hook token, and
+// what leakcheck recognises (card numbers, CVVs, IBANs, page bytes).
+func (d *demo) checkLogs() {
+	secrets := []string{d.s.Fake.APIKey, d.s.HookToken}
+	for _, req := range d.s.Fake.Requests() {
+		if scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
+			secrets = append(secrets, tok)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(d.s.logDir, "*.log"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			d.expect("reading "+f, err, nil)
+			continue
+		}
+		d.rep.LogLines += bytes.Count(b, []byte("\n"))
+		for _, l := range leakcheck.Scan(b, secrets...) {
+			d.rep.Leaks = append(d.rep.Leaks, l)
+			d.expect(filepath.Base(f)+" leaks", l, "nothing")
+		}
+	}
+	d.expect("function log lines (none would mean the logs were not captured)", d.rep.LogLines > 0, true)
 }

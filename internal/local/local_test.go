@@ -200,3 +200,21 @@ func (b *syncBuffer) String() string {
 	defer b.lw.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestDemoLogCheckFindsLeaks: the demo's log check reports a function log
+// line holding the API key or a card number as a mismatch.
+func TestDemoLogCheckFindsLeaks(t *testing.T) {
+	dir := t.TempDir()
+	line := fmt.Sprintf(`{"level":"INFO","msg":"oops","key":%q,"card":"4970101122334455"}`+"\n", stack.Fake.APIKey)
+	if err := os.WriteFile(filepath.Join(dir, "create-card-payin.log"), []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := &demo{s: &Stack{Fake: stack.Fake, HookToken: stack.HookToken, logDir: dir}, out: &bytes.Buffer{}, rep: &DemoReport{}}
+	d.checkLogs()
+	if d.rep.LogLines != 1 || len(d.rep.Leaks) != 2 || len(d.rep.Mismatches) != 2 {
+		t.Fatalf("lines %d, leaks %v, mismatches %v: want the key and the card number found", d.rep.LogLines, d.rep.Leaks, d.rep.Mismatches)
+	}
+	if strings.Contains(fmt.Sprint(d.rep.Mismatches), stack.Fake.APIKey) {
+		t.Fatal("the report repeats the secret it found")
+	}
+}
