@@ -23,6 +23,7 @@ import (
 	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/chaos"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/coldstart"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/leakcheck"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/testenv"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay/mangopaytest"
@@ -87,6 +88,7 @@ func newStack(t *testing.T, opts ...mangopaytest.Option) *stack {
 	d.Outcomes.Records, d.Service.Records, d.API.Claims, d.API.IDs = store, store, store, store
 	d.Service.Now = clk.Now
 	s := &stack{e: e, d: d, clock: clk, logs: logs}
+	t.Cleanup(func() { noLeaks(t, e, logs.String()) })
 	t.Cleanup(func() {
 		if t.Failed() {
 			out := logs.String()
@@ -304,4 +306,19 @@ func pct(part, whole int) string {
 		return "0"
 	}
 	return fmt.Sprintf("%d (%.1f%%)", part, 100*float64(part)/float64(whole))
+}
+
+// noLeaks: whatever the scenario did to them, the functions' logs hold no
+// secret (the API key, a bearer token the fake issued), card data, IBAN or
+// page bytes.
+func noLeaks(t *testing.T, e *testenv.Env, logs string) {
+	secrets := []string{e.Fake.APIKey}
+	for _, req := range e.Fake.Requests() {
+		if scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
+			secrets = append(secrets, tok)
+		}
+	}
+	for _, f := range leakcheck.Scan([]byte(logs), secrets...) {
+		t.Errorf("the logs leak: %s", f)
+	}
 }
