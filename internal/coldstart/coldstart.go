@@ -117,8 +117,9 @@ func New(ctx context.Context, env config.Env, cfg aws.Config, log *slog.Logger, 
 	}
 	d := &Deps{Env: env, Log: log, Service: svc, Outcomes: publisher, API: api.Deps{
 		Claims: store, IDs: store, Log: log,
-		Queue:       api.Queue{Client: q, URL: env.OperationQueueURL},
-		DeadLetters: api.Queue{Client: q, URL: env.DeadLetterQueueURL},
+		Queue:           api.Queue{Client: q, URL: env.OperationQueueURL},
+		DeadLetters:     api.Queue{Client: q, URL: env.DeadLetterQueueURL},
+		MaxReceiveCount: env.MaxReceiveCount,
 	}}
 	d.Hooks = &operations.Hooks{S: svc, Token: env.HookToken, Queue: api.Queue{Client: q, URL: env.HookQueueURL}}
 	return d, nil
