@@ -24,3 +24,20 @@ func callContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	}
 	return ctx, func() {}
 }
+
+// Warm reads the credentials and obtains an OAuth token, as the first
+// call would, so that a cold start can fetch both ahead of it. A call
+// made meanwhile shares the fetches under way rather than repeating them.
+func (b *HTTPBackend) Warm(ctx context.Context) error {
+	_, _, err := b.token(ctx)
+	return err
+}
+
+// Warm fetches the backend's credentials and token ahead of the first
+// call (see HTTPBackend.Warm); a no-op for other backends.
+func (c *Client) Warm(ctx context.Context) error {
+	if w, ok := c.backend.(interface{ Warm(context.Context) error }); ok {
+		return w.Warm(ctx)
+	}
+	return nil
+}
