@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(false)) // no Mangopay call
 	if err := d.Hooks.CheckReceiver(); err != nil {
 		d.Exit(err)
 	}

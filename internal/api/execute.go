@@ -37,6 +37,10 @@ type Deps struct {
 	DeadLetters Sender
 	// Log receives one line per request or message.
 	Log *slog.Logger
+	// MaxReceiveCount is the queue's maxReceiveCount (0 = unknown): a
+	// message failing at its last reception is dead-lettered with its
+	// reason instead of being redriven by SQS without one.
+	MaxReceiveCount int
 }
 
 // Message attributes used on the queues.

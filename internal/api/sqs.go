@@ -1,14 +1,18 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/problem"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay"
 )
 
 // SQSHandler is the Lambda handler of an operation's queue.
@@ -20,20 +24,96 @@ type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse,
 // defaults to the SQS message id, so a redelivered message never runs
 // twice. A message that can never succeed goes to the dead-letter queue at
 // once with its reason; a transient failure is reported as a batch item
-// failure and retried; neither holds up the rest of the batch.
+// failure and retried, except at the message's last reception (see
+// Deps.MaxReceiveCount), when it goes to the dead-letter queue with its
+// last error; neither holds up the rest of the batch.
+//
+// The batch runs within the invocation's deadline: messages at their last
+// reception go first, a message is started only while more than a
+// quarter of the time the invocation was given is left (the rest are
+// reported as batch item failures, for a later delivery), and Mangopay
+// calls end a tenth of that time before the deadline (see
+// mangopay.WithCallDeadline), leaving time to record their outcome.
 func SQS[T any, PT interface {
 	*T
 	Input
 }](op Operation[T], d Deps) SQSHandler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
-		for _, msg := range ev.Records {
-			if !handleMessage[T, PT](ctx, &op, &d, msg) {
+		msgs := slices.Clone(ev.Records)
+		slices.SortStableFunc(msgs, func(a, b events.SQSMessage) int { return receives(b) - receives(a) })
+		budget := newBudget(ctx)
+		for i, msg := range msgs {
+			if budget.exhausted() {
+				for _, rest := range msgs[i:] {
+					if !outOfTime(ctx, &d, op.Name, rest) {
+						resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rest.MessageId})
+					}
+				}
+				break
+			}
+			if !handleMessage[T, PT](budget.callContext(ctx), &op, &d, msg) {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 			}
 		}
 		return resp, nil
 	}
+}
+
+// budget is an invocation's time: its deadline and what it started with.
+type budget struct {
+	deadline time.Time
+	given    time.Duration
+}
+
+func newBudget(ctx context.Context) budget {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return budget{}
+	}
+	return budget{deadline: dl, given: time.Until(dl)}
+}
+
+// exhausted reports whether too little time is left to start a message:
+// a quarter of what the invocation was given (a message's worst case,
+// slow Mangopay answers and retries included, is cut shorter than that).
+func (b budget) exhausted() bool {
+	return !b.deadline.IsZero() && time.Until(b.deadline) < b.given/4
+}
+
+// callContext makes Mangopay calls end a tenth of the invocation's time
+// before its deadline.
+func (b budget) callContext(ctx context.Context) context.Context {
+	if b.deadline.IsZero() {
+		return ctx
+	}
+	return mangopay.WithCallDeadline(ctx, b.deadline.Add(-b.given/10))
+}
+
+// receives is a message's ApproximateReceiveCount (1 when unknown).
+func receives(msg events.SQSMessage) int {
+	n, err := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// lastReception reports whether SQS redrives msg to the dead-letter queue
+// if this reception fails.
+func lastReception(d *Deps, msg events.SQSMessage) bool {
+	return d.MaxReceiveCount > 0 && receives(msg) >= d.MaxReceiveCount
+}
+
+// outOfTime handles a message the invocation had no time to start: false
+// to have it delivered again, or, at its last reception, dead-lettered
+// with that reason (true).
+func outOfTime(ctx context.Context, d *Deps, name string, msg events.SQSMessage) bool {
+	if !lastReception(d, msg) {
+		return false
+	}
+	return deadLetter(ctx, d, name, msg, fmt.Sprintf(
+		"not started at its last reception (%d of %d): the invocation ran out of time; redrive it", receives(msg), d.MaxReceiveCount))
 }
 
 // handleMessage processes one message and reports whether it is done with
@@ -52,8 +132,8 @@ func handleMessage[T any, PT interface {
 			if call.Key == "" {
 				call.Key = key
 			}
-			if call.Key == "" {
-				call.Key = "sqs:" + msg.MessageId
+			if call.Key == "" { // a message redriven from the DLQ keeps its first id
+				call.Key = "sqs:" + cmp.Or(attr(msg, AttrSourceMessageID), msg.MessageId)
 			}
 			a = execute(ctx, d, op, in, call)
 		}
@@ -65,20 +145,26 @@ func handleMessage[T any, PT interface {
 	if a.err == nil || a.queued {
 		return true
 	}
-	if !a.err.Permanent() {
+	if a.err.Permanent() {
+		return deadLetter(ctx, d, op.Name, msg, a.err.Error())
+	}
+	if !lastReception(d, msg) {
 		return false
 	}
-	return deadLetter(ctx, d, op.Name, msg, a.err)
+	return deadLetter(ctx, d, op.Name, msg, fmt.Sprintf("failed at its last reception (%d of %d): %s", receives(msg), d.MaxReceiveCount, a.err.Error()))
 }
+
+// AttrSourceMessageID names, on a dead-lettered message, the message id it
+// had on the operation's queue (its default idempotency key).
+const AttrSourceMessageID = "Source-Message-Id"
 
 // deadLetter sends msg to the dead-letter queue with the reason; false if
 // that failed, so the message is retried rather than lost.
-func deadLetter(ctx context.Context, d *Deps, name string, msg events.SQSMessage, e *Error) bool {
-	reason := e.Error()
+func deadLetter(ctx context.Context, d *Deps, name string, msg events.SQSMessage, reason string) bool {
 	if len(reason) > 1000 {
 		reason = reason[:1000]
 	}
-	attrs := map[string]string{AttrFailureReason: reason, AttrOperation: name, "Source-Message-Id": msg.MessageId}
+	attrs := map[string]string{AttrFailureReason: reason, AttrOperation: name, AttrSourceMessageID: cmp.Or(attr(msg, AttrSourceMessageID), msg.MessageId)}
 	if err := d.DeadLetters.Send(ctx, msg.Body, attrs); err != nil {
 		d.Log.ErrorContext(ctx, "dead-lettering failed", "operation", name, "message_id", msg.MessageId, "error", err.Error())
 		return false

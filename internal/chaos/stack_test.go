@@ -87,6 +87,11 @@ func newStack(t *testing.T, opts ...mangopaytest.Option) *stack {
 	store := records.New(dynamodb.NewFromConfig(cfg), env.TableName, records.WithAfterWrite(d.Outcomes.Hook), records.WithClock(clk.Now))
 	d.Outcomes.Records, d.Service.Records, d.API.Claims, d.API.IDs = store, store, store, store
 	d.Service.Now = clk.Now
+	// The publisher tells a stale outbox entry (left by a failed PutEvents,
+	// for the re-check's write to publish) on the records' clock: on the
+	// wall clock, entries decided after the harness advanced it would
+	// never look stale once the run is faster than the advance.
+	d.Outcomes.Now = clk.Now
 	s := &stack{e: e, d: d, clock: clk, logs: logs}
 	t.Cleanup(func() { noLeaks(t, e, logs.String()) })
 	t.Cleanup(func() {

@@ -186,9 +186,10 @@ func publishLeftovers(t *testing.T, s *stack) (runs int, rep []operations.Rechec
 		t.Fatal(err)
 	}
 	h.Now = s.clock.Now
-	// A create's record is scheduled for the re-check PendingRecheck after
-	// its PENDING write, and keeps that time when its SYNCED write stages
-	// events: an event whose PutEvents failed then waits for it.
+	// A record whose write staged events is due for the re-check at the
+	// latest records.OutboxRetryAfter after it (its entries are then stale
+	// and the re-check's write publishes them); 10 min covers that and a
+	// create's PendingRecheck.
 	s.clock.Advance(10*time.Minute + time.Second)
 	for runs = 1; runs <= 10; runs++ {
 		r, err := h.HandleScheduled(s.e.Ctx, operations.RecheckEvent{Bucket: records.BucketTransaction, Force: true})

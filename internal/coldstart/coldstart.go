@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -42,18 +43,24 @@ type Deps struct {
 	Outcomes *outcomes.Publisher
 	// API is what the HTTP and queue handlers need.
 	API api.Deps
+	// Prefetched is closed when the prefetch of the Mangopay credentials
+	// and token (WithPrefetch) has ended, whatever its result; nil
+	// without a prefetch.
+	Prefetched <-chan struct{}
 }
 
 // MustLoad builds the dependencies from the process environment, or logs
-// what is wrong and exits (Lambda then reports an init error).
-func MustLoad(ctx context.Context) *Deps {
+// what is wrong and exits (Lambda then reports an init error). It
+// prefetches the Mangopay credentials and token (see WithPrefetch) unless
+// an option says otherwise.
+func MustLoad(ctx context.Context, opts ...Option) *Deps {
 	log := Logger()
 	env, err := config.Load()
 	if err == nil {
 		var cfg aws.Config
 		if cfg, err = awsconfig.LoadDefaultConfig(ctx); err == nil {
 			var d *Deps
-			if d, err = New(ctx, env, cfg, log); err == nil {
+			if d, err = New(ctx, env, cfg, log, append([]Option{WithPrefetch(true)}, opts...)...); err == nil {
 				return d
 			}
 		}
@@ -74,7 +81,24 @@ func Logger() *slog.Logger {
 // Option changes how New builds the dependencies.
 type Option func(*options)
 
-type options struct{ mangopayHTTP *http.Client }
+type options struct {
+	mangopayHTTP *http.Client
+	prefetch     bool
+}
+
+// WithPrefetch(true) starts reading the Mangopay credentials from Secrets
+// Manager and fetching an OAuth token in the background as New returns,
+// so that the first invocation does not wait for both before its first
+// Mangopay call (it shares the fetches under way). It never blocks or
+// fails the cold start: a failed prefetch is logged, and the first call
+// fetches again. For functions that call Mangopay (MustLoad's default);
+// WithPrefetch(false) for one that does not (receive-hook).
+func WithPrefetch(on bool) Option {
+	return func(o *options) { o.prefetch = on }
+}
+
+// prefetchTimeout bounds the background prefetch.
+const prefetchTimeout = 10 * time.Second
 
 // WithMangopayHTTPClient makes the Mangopay client send its calls through
 // c (a benchmark counts and times them there); default: the client's own.
@@ -117,11 +141,27 @@ func New(ctx context.Context, env config.Env, cfg aws.Config, log *slog.Logger, 
 	}
 	d := &Deps{Env: env, Log: log, Service: svc, Outcomes: publisher, API: api.Deps{
 		Claims: store, IDs: store, Log: log,
-		Queue:       api.Queue{Client: q, URL: env.OperationQueueURL},
-		DeadLetters: api.Queue{Client: q, URL: env.DeadLetterQueueURL},
+		Queue:           api.Queue{Client: q, URL: env.OperationQueueURL},
+		DeadLetters:     api.Queue{Client: q, URL: env.DeadLetterQueueURL},
+		MaxReceiveCount: env.MaxReceiveCount,
 	}}
 	d.Hooks = &operations.Hooks{S: svc, Token: env.HookToken, Queue: api.Queue{Client: q, URL: env.HookQueueURL}}
+	if o.prefetch {
+		done := make(chan struct{})
+		d.Prefetched = done
+		go prefetch(context.WithoutCancel(ctx), mp, log, done)
+	}
 	return d, nil
+}
+
+// prefetch warms the Mangopay client and closes done.
+func prefetch(ctx context.Context, mp *mangopay.Client, log *slog.Logger, done chan<- struct{}) {
+	defer close(done)
+	ctx, cancel := context.WithTimeout(ctx, prefetchTimeout)
+	defer cancel()
+	if err := mp.Warm(ctx); err != nil {
+		log.Warn("prefetching the Mangopay credentials and token failed; the first call fetches them again", "error", err.Error())
+	}
 }
 
 // Exit logs why a function cannot start and exits (Lambda reports an init

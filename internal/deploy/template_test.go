@@ -301,6 +301,9 @@ func TestQueues(t *testing.T) {
 			t.Errorf("%s: a dead-letter queue with a RedrivePolicy", dlq)
 		}
 		checkSSE(t, dlq, dp)
+		if n, _ := Int(Map(qp["RedrivePolicy"])["maxReceiveCount"]); fmt.Sprint(env["MAX_RECEIVE_COUNT"]) != fmt.Sprint(n) {
+			t.Errorf("%s: MAX_RECEIVE_COUNT is %v, want its queue's maxReceiveCount %d", f.LogicalID, env["MAX_RECEIVE_COUNT"], n)
+		}
 		if RefTo(env["DEAD_LETTER_QUEUE_URL"]) != dlq {
 			t.Errorf("%s: DEAD_LETTER_QUEUE_URL is %v, want !Ref %s", f.LogicalID, env["DEAD_LETTER_QUEUE_URL"], dlq)
 		}

@@ -183,7 +183,7 @@ func createBus(ctx context.Context, c clients, bus, queue string) (string, error
 		return "", fmt.Errorf("creating rule %s: %w", rule, err)
 	}
 	if _, err := c.eb.PutTargets(ctx, &eventbridge.PutTargetsInput{Rule: aws.String(rule), EventBusName: aws.String(bus),
-		Targets: []ebtypes.Target{{Id: aws.String("outcomes"), Arn: aws.String(queueARN(queue))}}}); err != nil {
+		Targets: []ebtypes.Target{{Id: aws.String("outcomes"), Arn: aws.String(queueARN(queue)), InputTransformer: wholeEvent()}}}); err != nil {
 		return "", fmt.Errorf("rule %s target: %w", rule, err)
 	}
 	return aws.ToString(q.QueueUrl), nil
@@ -223,4 +223,15 @@ func notifyUploads(ctx context.Context, c clients, bucket string, fns []Function
 		return nil, fmt.Errorf("bucket %s notifications: %w", bucket, err)
 	}
 	return urls, nil
+}
+
+// wholeEvent is a target's InputTransformer that delivers the event as is
+// (the same body as no transformer). moto renders a target without one
+// through seven default JSONPath expressions per event (~230 ms of CPU
+// each PutEvents); with this single path it costs far less.
+func wholeEvent() *ebtypes.InputTransformer {
+	return &ebtypes.InputTransformer{
+		InputPathsMap: map[string]string{"id": "$.id"},
+		InputTemplate: aws.String("<aws.events.event.json>"),
+	}
 }

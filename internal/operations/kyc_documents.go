@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/validate"
@@ -50,7 +51,10 @@ func (in *DocumentInput) Validate(v *validate.Errors) {
 }
 
 // SubmitDocument asks Mangopay to review a document that has at least one
-// page SENT. A document already in review is answered as it is; one that
+// page SENT and none still on its way (awaiting its upload, or stored and
+// not yet sent: 409, so a document is never submitted without a page its
+// client added; a page whose bytes never arrived is failed by the
+// re-check after PageUploadDeadline and no longer holds it up). A document already in review is answered as it is; one that
 // was decided cannot be submitted again (409: create a new one).
 func (s *Service) SubmitDocument(ctx context.Context, in *DocumentInput, _ api.Call) (api.Result, error) {
 	doc, err := s.synced(ctx, in.DocumentID, records.KindDocument)
@@ -64,9 +68,12 @@ func (s *Service) SubmitDocument(ctx context.Context, in *DocumentInput, _ api.C
 	default:
 		return api.Result{}, api.Conflict(fmt.Sprintf("document %s is %s: a document is submitted once; create a new document to send new pages", doc.ID, doc.Status))
 	}
-	sent, unseen, err := s.sentPages(ctx, doc)
+	sent, waiting, unseen, err := s.sentPages(ctx, doc)
 	if err != nil {
 		return api.Result{}, err
+	}
+	if len(waiting) > 0 {
+		return api.Result{}, api.Conflict(fmt.Sprintf("document %s has pages not yet sent to Mangopay (number %v: awaiting their upload or being sent): wait until they are SENT, or FAILED (their bytes never arrived), before asking for validation", doc.ID, waiting))
 	}
 	if sent == 0 && !unseen {
 		return api.Result{}, noPageSent(doc)
@@ -89,26 +96,31 @@ func noPageSent(doc *records.Record) error {
 	return api.Conflict(fmt.Sprintf("document %s has no page sent to Mangopay: add at least one page (POST /documents/%s/pages) and wait for it to be SENT before asking for validation", doc.ID, doc.ID))
 }
 
-// sentPages counts the pages of doc that Mangopay has. The pages are
-// listed through the by_owner index, which may lag a page just written:
-// each listed page is re-read consistently, and unseen is true when fewer
-// pages are listed than were numbered (then Mangopay decides).
-func (s *Service) sentPages(ctx context.Context, doc *records.Record) (sent int, unseen bool, err error) {
+// sentPages counts the pages of doc that Mangopay has and lists the
+// numbers of those still on their way to it (pending, not failed). The
+// pages are listed through the by_owner index, which may lag a page just
+// written: each listed page is re-read consistently, and unseen is true
+// when fewer pages are listed than were numbered (then Mangopay decides).
+func (s *Service) sentPages(ctx context.Context, doc *records.Record) (sent int, waiting []int, unseen bool, err error) {
 	listed := 0
 	token := ""
 	for {
 		list, next, err := s.Records.ListByOwner(ctx, doc.ID, records.KindPage, records.MaxPageSize, token)
 		if err != nil {
-			return 0, false, err
+			return 0, nil, false, err
 		}
 		for _, p := range list {
 			listed++
 			cur, err := s.Records.Get(ctx, p.ID)
 			if err != nil {
-				return 0, false, err
+				return 0, nil, false, err
 			}
-			if cur.Page != nil && cur.Page.State == records.PageSent {
+			switch {
+			case cur.Page == nil:
+			case cur.Page.State == records.PageSent:
 				sent++
+			case cur.SyncState != records.SyncFailed:
+				waiting = append(waiting, cur.Page.Number)
 			}
 		}
 		if next == "" {
@@ -116,7 +128,8 @@ func (s *Service) sentPages(ctx context.Context, doc *records.Record) (sent int,
 		}
 		token = next
 	}
-	return sent, doc.Document != nil && listed < doc.Document.PageCount, nil
+	slices.Sort(waiting)
+	return sent, waiting, doc.Document != nil && listed < doc.Document.PageCount, nil
 }
 
 // submit asks Mangopay to review a CREATED document and stores its answer

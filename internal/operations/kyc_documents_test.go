@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
+	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/testenv"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
@@ -210,4 +211,37 @@ func TestSubmitThroughTheQueueAndRefusal(t *testing.T) {
 	problemFields(t, call(t, h, kycAddPageReq(doc, map[string]any{"file": kycB64(kycFile(kycPDF, 40<<10, 3))}, nil)), http.StatusConflict)
 	missing := testenv.Request("GET", "/documents/doc_01JZZZZZZZZZZZZZZZZZZZZZZZ", map[string]string{"document_id": "doc_01JZZZZZZZZZZZZZZZZZZZZZZZ"}, nil, nil)
 	problemFields(t, call(t, api.HTTP(e.Deps.Service.GetDocumentOp(), e.Deps.API), missing), http.StatusNotFound)
+}
+
+// A document is not submitted while one of its pages still waits for its
+// upload (409, Mangopay not asked): it would go to review without that
+// page. Once the re-check has failed the page whose bytes never arrived,
+// the document can be submitted with the pages it has.
+func TestSubmitWaitsForPagesStillUploading(t *testing.T) {
+	t.Parallel()
+	e := testenv.New(t)
+	svc := e.Deps.Service
+	user := kycOwner(t, e, "ext-wait")
+	doc := kycCreateDocument(t, e, user, "IDENTITY_PROOF", "accept")
+	submit := api.HTTP(svc.SubmitDocumentOp(), e.Deps.API)
+	kycAddPage(t, e, doc, kycFile(kycJPEG, 40<<10, 1))
+	var ans operations.PageUploadAnswer
+	resp := call(t, api.HTTP(svc.AddPageOp(), e.Deps.API), kycAddPageReq(doc, map[string]any{"upload": map[string]any{"size": 50 << 10}}, nil))
+	testenv.Decode(t, resp.Body, &ans)
+	if ans.Page == nil || ans.Upload == nil {
+		t.Fatalf("presign: %d %s", resp.StatusCode, resp.Body)
+	}
+	before := len(e.Fake.Requests())
+	problemFields(t, call(t, submit, kycSubmitReq(doc)), http.StatusConflict)
+	if n := len(e.Fake.Requests()) - before; n != 0 {
+		t.Fatalf("%d calls reached Mangopay for a document with a page still uploading", n)
+	}
+	late := time.Now().Add(operations.PageUploadDeadline + time.Hour)
+	svc.Now = func() time.Time { return late }
+	if p, err := svc.RecheckPage(e.Ctx, ans.Page.ID); err != nil || p.SyncState != records.SyncFailed {
+		t.Fatalf("abandoned page: %+v %v", p, err)
+	}
+	if got := record(t, call(t, submit, kycSubmitReq(doc)), http.StatusOK); got.Status != "VALIDATION_ASKED" {
+		t.Fatalf("submitted %+v", got)
+	}
 }

@@ -53,7 +53,7 @@ type Publisher struct {
 // decided it: that writer publishes it right after its write, so an entry
 // older than this was left by a publish that failed or a writer that died,
 // and the next write of the record publishes it.
-const StaleAfter = time.Minute
+const StaleAfter = records.OutboxRetryAfter
 
 // QueueMessage is the body of a message on the payout outcome queue: the
 // same fields as an EventBridge event's envelope.

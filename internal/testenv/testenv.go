@@ -90,6 +90,7 @@ func newEnv(t *testing.T, debug bool, opts []mangopaytest.Option) *Env {
 		"TABLE_NAME": table, "PAGES_BUCKET": bucket, "MANGOPAY_SECRET_ID": secret, "MANGOPAY_BASE_URL": e.Fake.URL,
 		"OPERATION_QUEUE_URL": e.Queue, "DEAD_LETTER_QUEUE_URL": e.DLQ,
 		"EVENT_BUS_NAME": EventBus, "PAYOUT_OUTCOME_QUEUE_URL": e.PayoutQueue,
+		"MAX_RECEIVE_COUNT": "5", // template.yaml's RedrivePolicy
 	}
 	if debug {
 		e.Vars["MANGOPAY_DEBUG"] = "true"

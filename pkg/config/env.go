@@ -43,6 +43,11 @@ type Env struct {
 	// DeadLetterQueueURL receives the function's messages that can never
 	// succeed, with the reason (DEAD_LETTER_QUEUE_URL).
 	DeadLetterQueueURL string
+	// MaxReceiveCount is the maxReceiveCount of the function's queues'
+	// RedrivePolicy (MAX_RECEIVE_COUNT, 0 = unknown): at a message's last
+	// reception a transient failure is dead-lettered with its reason
+	// rather than redriven by SQS without one.
+	MaxReceiveCount int
 	// HookToken is the secret path segment of the hook URL Mangopay calls
 	// (HOOK_TOKEN, at least 32 letters, digits, - or _; receive-hook only).
 	HookToken string
@@ -99,6 +104,7 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		PayoutOutcomeQueueURL: p.queueURL("PAYOUT_OUTCOME_QUEUE_URL"),
 		OperationQueueURL:     p.queueURL("OPERATION_QUEUE_URL"),
 		DeadLetterQueueURL:    p.queueURL("DEAD_LETTER_QUEUE_URL"),
+		MaxReceiveCount:       p.integer("MAX_RECEIVE_COUNT", 1, 1000),
 		HookToken:             p.secretMatch("HOOK_TOKEN", hookToken, "at least 32 letters, digits, - or _"),
 		HookQueueURL:          p.queueURL("HOOK_QUEUE_URL"),
 		HookURL:               p.match("HOOK_URL", false, hookURL, "an https URL (plain http only to 127.0.0.1) ending in /hooks/<token>"),
@@ -186,6 +192,22 @@ func (p *parser) duration(name string, def, lo, hi time.Duration) time.Duration 
 		p.fail(name, "%s is outside %s to %s", v, lo, hi)
 	}
 	return d
+}
+
+// integer reads a whole number in lo..hi; 0 when unset.
+func (p *parser) integer(name string, lo, hi int) int {
+	v := p.get(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		p.fail(name, "%s is not a whole number", quote(v))
+	case n < lo || n > hi:
+		p.fail(name, "%d is outside %d to %d", n, lo, hi)
+	}
+	return n
 }
 
 func (p *parser) boolean(name string) bool {

@@ -21,6 +21,7 @@ func validEnv() map[string]string {
 		"EVENT_BUS_NAME":           "payments",
 		"PAYOUT_OUTCOME_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/payout-outcomes",
 		"SECRET_TTL":               "10m",
+		"MAX_RECEIVE_COUNT":        "5",
 	}
 }
 
@@ -38,6 +39,7 @@ func TestFromEnvReadsEverything(t *testing.T) {
 		SecretID:  "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mangopay-AbCdEf",
 		SecretTTL: 10 * time.Minute, MangopayBaseURL: "https://api.sandbox.mangopay.com",
 		EventBusName: "payments", PayoutOutcomeQueueURL: "https://sqs.eu-west-1.amazonaws.com/123456789012/payout-outcomes",
+		MaxReceiveCount: 5,
 	}
 	if env != want {
 		t.Fatalf("got %+v\nwant %+v", env, want)
@@ -83,6 +85,8 @@ func TestFromEnvNamesEachProblem(t *testing.T) {
 		{name: "not a URL", set: map[string]string{"MANGOPAY_BASE_URL": "api.mangopay.com"}, want: []string{"MANGOPAY_BASE_URL"}},
 		{name: "debug yes", set: map[string]string{"MANGOPAY_DEBUG": "yes please"}, want: []string{"MANGOPAY_DEBUG"}},
 		{name: "ttl without unit", set: map[string]string{"SECRET_TTL": "300"}, want: []string{"SECRET_TTL"}},
+		{name: "receive count not a number", set: map[string]string{"MAX_RECEIVE_COUNT": "five"}, want: []string{"MAX_RECEIVE_COUNT"}},
+		{name: "receive count zero", set: map[string]string{"MAX_RECEIVE_COUNT": "0"}, want: []string{"MAX_RECEIVE_COUNT"}},
 		{name: "ttl too long", set: map[string]string{"SECRET_TTL": "48h"}, want: []string{"SECRET_TTL"}},
 		{name: "two secrets", set: map[string]string{"MANGOPAY_SECRET_ID": "other"}, want: []string{"MANGOPAY_SECRET_ID"}},
 		{name: "not an ARN", set: map[string]string{"MANGOPAY_SECRET_ARN": "mangopay"}, want: []string{"MANGOPAY_SECRET_ARN"}},

@@ -133,6 +133,8 @@ func (b *HTTPBackend) Call(ctx context.Context, req *Request, out any) (*Respons
 	if err := checkIdempotencyKey(req.IdempotencyKey); err != nil {
 		return nil, err
 	}
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	a := &attempt{req: req}
 	if req.Body != nil {
 		body, err := json.Marshal(req.Body)

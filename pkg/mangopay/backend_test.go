@@ -485,3 +485,32 @@ func TestRawResponseKeepsWhatMangopaySent(t *testing.T) {
 		t.Fatalf("GET did not fill the raw body: %v", err)
 	}
 }
+
+// A call under WithCallDeadline ends by that time, well before the
+// context's own deadline, whether it is waiting on a slow answer or
+// between retries, and the caller's context is still alive after it.
+func TestCallDeadlineEndsCallsBeforeTheContextDeadline(t *testing.T) {
+	srv := mangopaytest.NewServer(t)
+	c := coreClient(t, srv, func(cfg *mangopay.Config) { cfg.RetryBase = 50 * time.Millisecond })
+	for _, f := range []mangopaytest.Fault{
+		{Method: http.MethodGet, Path: "/users/", Latency: time.Hour},
+		{Method: http.MethodGet, Path: "/users/", Status: 503},
+	} {
+		srv.ClearFaults()
+		srv.InjectFault(f)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+		callCtx := mangopay.WithCallDeadline(ctx, time.Now().Add(200*time.Millisecond))
+		_, err := c.Backend().Call(callCtx, &mangopay.Request{Method: http.MethodGet, Path: "/users/user_m_1"}, nil)
+		var apiErr *mangopay.Error
+		if f.Status == 0 && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("slow answer: got %v, want the call's deadline", err)
+		}
+		if f.Status != 0 && (!errors.As(err, &apiErr) || apiErr.StatusCode != 503) {
+			t.Errorf("retried 503: got %v, want the 503 once retries ran out of time", err)
+		}
+		if ctx.Err() != nil {
+			t.Errorf("%+v: the caller's context ended", f)
+		}
+		cancel()
+	}
+}

@@ -205,14 +205,28 @@ func Outcomes(old, r *Record) []Outcome {
 	return []Outcome{{ID: OutcomeID(r.ID, dt, r.Version), DetailType: dt, Detail: raw, At: r.UpdatedAt.UTC()}}
 }
 
+// OutboxRetryAfter is the longest a record with events to publish waits
+// in the re-check index after a write: the writer publishes them right
+// after its write, and an entry older than this (outcomes.StaleAfter) was
+// left by a publish that failed, which the re-check's write retries.
+const OutboxRetryAfter = time.Minute
+
 // stage appends the events of the transition from old to r to r's Outbox
-// and keeps a record with events to publish in the re-check index (due at
-// once unless already scheduled), so that a publish that fails is retried.
+// and keeps a record with events to publish in the re-check index, due at
+// the latest OutboxRetryAfter after this write (an earlier re-check time
+// stays; a later one, such as a pending record's next poll, is brought
+// forward), so that a publish that fails is retried soon.
 func (s *Store) stage(old, r *Record) {
 	r.Outbox = append(r.Outbox, Outcomes(old, r)...)
-	if len(r.Outbox) > 0 && r.RecheckAt == nil {
+	if len(r.Outbox) == 0 {
+		return
+	}
+	switch latest := r.UpdatedAt.Add(OutboxRetryAfter); {
+	case r.RecheckAt == nil:
 		due := r.UpdatedAt
 		r.RecheckAt = &due
+	case r.RecheckAt.After(latest):
+		r.RecheckAt = &latest
 	}
 }
 

@@ -226,3 +226,36 @@ func TestClearOutboxKeepsNewerEntries(t *testing.T) {
 		t.Fatalf("after clearing all: %v %v", outboxIDs(stored), stored.RecheckAt)
 	}
 }
+
+// A write that decides events brings a later re-check time (a pending
+// record's next poll) forward to OutboxRetryAfter, so a failed publish is
+// retried within minutes, not at the next poll.
+func TestStagedEventsAreDueSoonDespiteALaterRecheck(t *testing.T) {
+	f := newFixture(t)
+	p := f.create(t, payout("seller-1", "CREATED"))
+	later := f.clock.Now().Add(10 * time.Minute)
+	p, err := f.store.Update(f.ctx, p.ID, func(r *Record) error { r.RecheckAt = &later; return nil })
+	if err != nil || p.RecheckAt == nil || !p.RecheckAt.Equal(later) {
+		t.Fatalf("scheduling the poll: %v, %v", err, p.RecheckAt)
+	}
+	f.clock.Advance(time.Second)
+	p, err = f.store.Update(f.ctx, p.ID, func(r *Record) error { r.Status, r.ResultCode = "FAILED", "002999"; return nil })
+	if err != nil || len(p.Outbox) != 1 {
+		t.Fatalf("failing the payout: %v, outbox %v", err, p.Outbox)
+	}
+	want := p.UpdatedAt.Add(OutboxRetryAfter)
+	stored, err := f.store.Get(f.ctx, p.ID)
+	if err != nil || stored.RecheckAt == nil || !stored.RecheckAt.Equal(want) {
+		t.Fatalf("stored re-check time %v (%v), want %v", stored.RecheckAt, err, want)
+	}
+	due, err := f.store.DueForRecheck(f.ctx, BucketTransaction, want, 10, "")
+	if err != nil || len(due.Records) != 1 || due.Records[0].ID != p.ID {
+		t.Fatalf("due at %v: %+v %v", want, due, err)
+	}
+	// An earlier re-check time stays.
+	soon := f.clock.Now().Add(time.Second)
+	p, err = f.store.Update(f.ctx, p.ID, func(r *Record) error { r.RecheckAt = &soon; r.Tag = "t"; return nil })
+	if err != nil || p.RecheckAt == nil || !p.RecheckAt.Equal(soon) {
+		t.Fatalf("earlier re-check time: %v, %v", err, p.RecheckAt)
+	}
+}
