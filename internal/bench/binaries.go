@@ -33,6 +33,16 @@ func Build(ctx context.Context, root, dir, goarch string) error {
 	return nil
 }
 
+// BuildCommand builds pkg for this machine into out.
+func BuildCommand(ctx context.Context, root, out, pkg string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, pkg)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("bench: go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
+}
+
 // Binaries runs built bootstraps through the local Lambda Runtime API.
 type Binaries struct {
 	// Dir holds one bootstrap per function folder.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,6 +24,7 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 	fs.IntVar(&o.Overhead, "overhead", 1000, "in-process invocations per operation (own overhead)")
 	only := fs.String("only", "", "comma-separated functions to measure (default all)")
 	recs := fs.String("records", "1000,10000,100000", "re-check table sizes")
+	fs.IntVar(&o.Peers, "peers", 100, "sequences per client in the peer comparison (0: skip)")
 	skip := fs.String("skip", "", "comma-separated parts to skip: binaries, inprocess")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -37,15 +39,94 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 	}
 	started := time.Now()
 	r := &Report{Machine: ThisMachine()}
-	if !strings.Contains(*skip, "binaries") {
-		if err := MeasureBinaries(ctx, o, r); err != nil {
+	phase := func(name string, since time.Time) {
+		r.Phases = append(r.Phases, Phase{Name: name, Took: time.Since(since).Round(100 * time.Millisecond).String()})
+		o.Log.Printf("phase %q took %s", name, time.Since(since).Round(100*time.Millisecond))
+	}
+	bins, inproc := !strings.Contains(*skip, "binaries"), !strings.Contains(*skip, "inprocess")
+	l, err := StartLocal()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	build := filepath.Join(o.Root, "build", "bench")
+	folders, err := Folders(o.Root)
+	if err != nil {
+		return err
+	}
+	measured := folders
+	if len(o.Only) > 0 {
+		measured = o.Only
+	}
+	plans, err := Plans(o.Root, measured)
+	if err != nil {
+		return err
+	}
+
+	// 1. The amd64 build next to the re-check scaling (moto- and
+	// latency-bound: 50 ms per Mangopay call).
+	t := time.Now()
+	var wg sync.WaitGroup
+	if inproc {
+		wg.Add(1)
+		go func() { defer wg.Done(); MeasureRechecks(ctx, o, l, r) }()
+	}
+	if bins {
+		o.Log.Printf("building %d functions for amd64 into %s", len(folders), build)
+		if err := Build(ctx, o.Root, filepath.Join(build, "amd64"), "amd64"); err != nil {
 			return err
 		}
 	}
-	if !strings.Contains(*skip, "inprocess") {
-		if err := MeasureInProcess(ctx, o, r); err != nil {
+	wg.Wait()
+	phase("amd64 build ∥ re-check scaling", t)
+
+	// 2. Quiet: what is timed runs alone.
+	var envs []*FunctionEnv
+	if bins {
+		t = time.Now()
+		if envs, err = MeasureColdAll(ctx, o, l, filepath.Join(build, "amd64"), plans, r); err != nil {
 			return err
 		}
+		phase("cold starts", t)
+	}
+	if inproc {
+		t = time.Now()
+		if err := MeasureOverheadAll(ctx, o, l, r); err != nil {
+			return err
+		}
+		phase("own overhead", t)
+	}
+	if o.Peers > 0 {
+		t = time.Now()
+		bin := filepath.Join(build, "bench-peer")
+		if err := BuildCommand(ctx, o.Root, bin, "./cmd/bench-peer"); err != nil {
+			return err
+		}
+		r.Peers = MeasurePeers(ctx, o.Root, bin, o.Peers)
+		for _, p := range r.Peers {
+			o.Log.Printf("peer %-40s %d calls in %.2f s (%.0f/s), max RSS %.1f MiB %s", p.Client, p.Calls, p.Seconds, p.PerSecond, mib(p.MaxRSS), p.Error)
+		}
+		phase("peer comparison", t)
+	}
+
+	// 3. The arm64 build (sizes) next to the warm invocations (peak RSS
+	// and round-trip counts: neither is a time).
+	if bins {
+		t = time.Now()
+		var buildErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if buildErr = Build(ctx, o.Root, filepath.Join(build, "arm64"), "arm64"); buildErr == nil {
+				r.Sizes, buildErr = Sizes(filepath.Join(build, "arm64"), folders)
+			}
+		}()
+		MeasureWarmAll(ctx, o, envs, plans, 2, r)
+		wg.Wait()
+		if buildErr != nil {
+			return buildErr
+		}
+		phase("arm64 build ∥ warm invocations", t)
 	}
 	r.Took = time.Since(started).Round(time.Second).String()
 	raw, _ := json.MarshalIndent(r, "", "  ")

@@ -17,14 +17,9 @@ import (
 // 24 h (mangopay-api.md).
 var MangopayLimits = [4]int{2300, 4500, 8800, 105600}
 
-// MeasureInProcess measures, in this process against a moto of its own,
-// each OverheadOps operation's own overhead and the re-check's scaling.
-func MeasureInProcess(ctx context.Context, o Options, r *Report) error {
-	l, err := StartLocal()
-	if err != nil {
-		return err
-	}
-	defer l.Close()
+// MeasureOverheadAll measures, in this process against a moto account
+// of its own, each OverheadOps operation's own overhead.
+func MeasureOverheadAll(ctx context.Context, o Options, l *Local, r *Report) error {
 	suffix := strconv.FormatInt(time.Now().Unix(), 36)
 	cfg := AccountConfig(l.AWS, "100000000001")
 	st, err := NewStack(ctx, cfg, Fake{URL: l.Fake.URL, ClientID: l.Fake.ClientID, APIKey: l.Fake.APIKey}, "overhead-"+suffix)
@@ -43,6 +38,13 @@ func MeasureInProcess(ctx context.Context, o Options, r *Report) error {
 		o.Log.Printf("overhead %-22s median %.3f ms p99 %.3f ms (wall median %.2f ms) %s", op, ms(ov.Overhead.Median), ms(ov.Overhead.P99), ms(ov.Wall.Median), ov.Error)
 		r.Overhead = append(r.Overhead, ov)
 	}
+	return nil
+}
+
+// MeasureRechecks measures the re-check's scaling at each of o.Records,
+// each table in a moto account of its own.
+func MeasureRechecks(ctx context.Context, o Options, l *Local, r *Report) {
+	suffix := strconv.FormatInt(time.Now().Unix(), 36)
 	for i, n := range o.Records {
 		rc := Recheck{Records: n, Pending: n / 100}
 		if err := recheckScale(ctx, o, l, fmt.Sprintf("1000000001%02d", i), suffix, &rc); err != nil {
@@ -52,7 +54,6 @@ func MeasureInProcess(ctx context.Context, o Options, r *Report) error {
 			n, rc.Pending, rc.ItemsRead, rc.Checked, rc.Queued, rc.Calls, rc.Took.Round(time.Millisecond), rc.SeedTook.Round(time.Millisecond), rc.Error)
 		r.Rechecks = append(r.Rechecks, rc)
 	}
-	return nil
 }
 
 // recheckScale seeds a table of rc.Records items, rc.Pending of them due
