@@ -63,30 +63,59 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 		return err
 	}
 
-	// 1. The amd64 build next to the re-check scaling (moto- and
-	// latency-bound: 50 ms per Mangopay call).
+	// 1. The re-check scaling (its own moto, latency-bound: 50 ms per
+	// Mangopay call) runs through phases 1 and 2.
 	t := time.Now()
-	var wg sync.WaitGroup
+	var recheck sync.WaitGroup
 	if inproc {
-		wg.Add(1)
-		go func() { defer wg.Done(); MeasureRechecks(ctx, o, l, r) }()
+		recheck.Add(1)
+		go func() { defer recheck.Done(); MeasureRechecks(ctx, o, r) }()
 	}
 	if bins {
 		o.Log.Printf("building %d functions for amd64 into %s", len(folders), build)
 		if err := Build(ctx, o.Root, filepath.Join(build, "amd64"), "amd64"); err != nil {
 			return err
 		}
+		if o.Peers > 0 {
+			if err := BuildCommand(ctx, o.Root, filepath.Join(build, "bench-peer"), "./cmd/bench-peer"); err != nil {
+				return err
+			}
+		}
+		phase("amd64 build (∥ re-check scaling)", t)
 	}
-	wg.Wait()
-	phase("amd64 build ∥ re-check scaling", t)
 
-	// 2. Quiet: what is timed runs alone.
+	// 2. The arm64 build (sizes) next to the warm invocations (peak RSS
+	// and round-trip counts: neither is a time).
 	var envs []*FunctionEnv
 	if bins {
 		t = time.Now()
-		if envs, err = MeasureColdAll(ctx, o, l, filepath.Join(build, "amd64"), plans, r); err != nil {
+		var buildErr error
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if buildErr = Build(ctx, o.Root, filepath.Join(build, "arm64"), "arm64"); buildErr == nil {
+				r.Sizes, buildErr = Sizes(filepath.Join(build, "arm64"), folders)
+			}
+		}()
+		envs, err = MeasureWarmAll(ctx, o, l, filepath.Join(build, "amd64"), plans, 2, r)
+		wg.Wait()
+		if err != nil {
 			return err
 		}
+		if buildErr != nil {
+			return buildErr
+		}
+		phase("arm64 build ∥ warm invocations (∥ re-check scaling)", t)
+	}
+	t = time.Now()
+	recheck.Wait()
+	phase("rest of the re-check scaling", t)
+
+	// 3. Quiet: what is timed runs alone.
+	if bins {
+		t = time.Now()
+		MeasureColdAll(ctx, o, envs, plans, r)
 		phase("cold starts", t)
 	}
 	if inproc {
@@ -98,35 +127,11 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 	}
 	if o.Peers > 0 {
 		t = time.Now()
-		bin := filepath.Join(build, "bench-peer")
-		if err := BuildCommand(ctx, o.Root, bin, "./cmd/bench-peer"); err != nil {
-			return err
-		}
-		r.Peers = MeasurePeers(ctx, o.Root, bin, o.Peers)
+		r.Peers = MeasurePeers(ctx, o.Root, filepath.Join(build, "bench-peer"), o.Peers)
 		for _, p := range r.Peers {
-			o.Log.Printf("peer %-40s %d calls in %.2f s (%.0f/s), max RSS %.1f MiB %s", p.Client, p.Calls, p.Seconds, p.PerSecond, mib(p.MaxRSS), p.Error)
+			o.Log.Printf("peer %-40s %d calls in %.2f s (%.0f/s), VmHWM %.1f MiB %s", p.Client, p.Calls, p.Seconds, p.PerSecond, mib(p.MaxRSS), p.Error)
 		}
 		phase("peer comparison", t)
-	}
-
-	// 3. The arm64 build (sizes) next to the warm invocations (peak RSS
-	// and round-trip counts: neither is a time).
-	if bins {
-		t = time.Now()
-		var buildErr error
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if buildErr = Build(ctx, o.Root, filepath.Join(build, "arm64"), "arm64"); buildErr == nil {
-				r.Sizes, buildErr = Sizes(filepath.Join(build, "arm64"), folders)
-			}
-		}()
-		MeasureWarmAll(ctx, o, envs, plans, 2, r)
-		wg.Wait()
-		if buildErr != nil {
-			return buildErr
-		}
-		phase("arm64 build ∥ warm invocations", t)
 	}
 	r.Took = time.Since(started).Round(time.Second).String()
 	raw, _ := json.MarshalIndent(r, "", "  ")

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay/mangopaytest"
@@ -29,7 +28,7 @@ type Peer struct {
 // MeasurePeers runs the peer.Run sequence n times through our client
 // (bin: cmd/bench-peer built for this machine) and through the Node SDK
 // (node tools/nodesdk/bench.js), each against a fake of its own on
-// 127.0.0.1, and reads each process's peak RSS (rusage maxrss) and the
+// 127.0.0.1, and reads each process's peak RSS (VmHWM, reported by the process itself) and the
 // API calls its fake answered.
 func MeasurePeers(ctx context.Context, root, bin string, n int) []Peer {
 	sides := []struct {
@@ -66,16 +65,12 @@ func runPeer(mk func(base, id, key string) *exec.Cmd, p *Peer) error {
 	start := time.Now()
 	err = cmd.Run()
 	p.Seconds = time.Since(start).Seconds()
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			p.MaxRSS = ru.Maxrss << 10
-		}
-	}
 	if err != nil {
 		return fmt.Errorf("%w: %s", err, clip(stderr.Bytes()))
 	}
 	var res struct {
 		Seconds float64 `json:"seconds"`
+		VmHWM   int64   `json:"vm_hwm_bytes"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		return fmt.Errorf("bench: peer answered %q: %w", clip(stdout.Bytes()), err)
@@ -83,6 +78,9 @@ func runPeer(mk func(base, id, key string) *exec.Cmd, p *Peer) error {
 	if res.Seconds > 0 {
 		p.Seconds = res.Seconds // the loop alone, without the process's start
 	}
+	// Each side reads its own VmHWM at the end: rusage's maxrss of a
+	// child carries the parent's peak (shared until exec).
+	p.MaxRSS = res.VmHWM
 	p.Calls = len(fake.Requests())
 	p.PerSecond = float64(p.Calls) / p.Seconds
 	return nil

@@ -128,15 +128,17 @@ type FunctionEnv struct {
 	servers []*http.Server
 }
 
-// NewFunctionEnv makes folder's world on l's moto, in account (12 digits),
-// running the binaries in dir with the template's variables names.
-func NewFunctionEnv(ctx context.Context, l *Local, folder, account, dir, root string, names []string, out io.Writer) (*FunctionEnv, error) {
+// NewFunctionEnv makes folder's world on the moto at motoURL (base is a
+// configuration for it), in account (12 digits), running the binaries in
+// dir, each with the variables the template names for it (names, by
+// folder: TemplateEnvNames).
+func NewFunctionEnv(ctx context.Context, motoURL string, base aws.Config, folder, account, dir, root string, names map[string][]string, out io.Writer) (*FunctionEnv, error) {
 	e := &FunctionEnv{Folder: folder, Counter: NewCounter()}
 	var err error
 	if e.Fake, err = mangopaytest.Start("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
-	moto, _ := url.Parse(l.Moto.URL)
+	moto, _ := url.Parse(motoURL)
 	fake, _ := url.Parse(e.Fake.URL)
 	awsProxy, err := e.serve(withAccount(e.Counter.Proxy(moto), account))
 	if err != nil {
@@ -148,13 +150,13 @@ func NewFunctionEnv(ctx context.Context, l *Local, folder, account, dir, root st
 		e.Close()
 		return nil, err
 	}
-	cfg := AccountConfig(l.AWS, account)
+	cfg := AccountConfig(base, account)
 	st, err := NewStack(ctx, cfg, Fake{URL: mpProxy, ClientID: e.Fake.ClientID, APIKey: e.Fake.APIKey}, "b"+account+"-"+strconv.FormatInt(time.Now().Unix(), 36))
 	if err != nil {
 		e.Close()
 		return nil, err
 	}
-	e.Bin = &Binaries{Dir: dir, Output: out, Env: func(string) []string { return st.Env(names, awsProxy, Region) }}
+	e.Bin = &Binaries{Dir: dir, Output: out, Env: func(f string) []string { return st.Env(names[f], awsProxy, Region) }}
 	e.Fx = &Fixture{Root: root, Call: e.Bin.Invoke, Fake: e.Fake, Bucket: st.Vars["PAGES_BUCKET"]}
 	return e, nil
 }
@@ -206,10 +208,11 @@ func TemplateEnvNames(root string) (map[string][]string, error) {
 	return names, nil
 }
 
-// MeasureColdAll cold-starts every plan's binary (in dir) o.Starts times,
-// one function after the other, each in a FunctionEnv of its own (returned,
-// still open, for MeasureWarmAll).
-func MeasureColdAll(ctx context.Context, o Options, l *Local, dir string, plans []Plan, r *Report) ([]*FunctionEnv, error) {
+// MeasureWarmAll makes each plan's FunctionEnv (returned, still open,
+// for MeasureColdAll) and runs MeasureWarm in it, workers at a time: peak
+// RSS is per process and the round-trip counts per env, so concurrency
+// distorts neither.
+func MeasureWarmAll(ctx context.Context, o Options, l *Local, dir string, plans []Plan, workers int, r *Report) ([]*FunctionEnv, error) {
 	names, err := TemplateEnvNames(o.Root)
 	if err != nil {
 		return nil, err
@@ -218,30 +221,15 @@ func MeasureColdAll(ctx context.Context, o Options, l *Local, dir string, plans 
 	if os.Getenv("BENCH_FUNCTION_LOGS") != "" {
 		out = os.Stderr
 	}
-	var envs []*FunctionEnv
+	envs := make([]*FunctionEnv, len(plans))
 	for i, p := range plans {
-		started := time.Now()
-		e, err := NewFunctionEnv(ctx, l, p.Folder, fmt.Sprintf("3%011d", i+1), dir, o.Root, names[p.Folder], out)
-		if err != nil {
-			for _, e := range envs {
+		if envs[i], err = NewFunctionEnv(ctx, l.Moto.URL, l.AWS, p.Folder, fmt.Sprintf("3%011d", i+1), dir, o.Root, names, out); err != nil {
+			for _, e := range envs[:i] {
 				e.Close()
 			}
 			return nil, err
 		}
-		envs = append(envs, e)
-		cs := MeasureColdStarts(ctx, e.Bin, e.Fx, e.Counter, p, o.Starts)
-		r.ColdStarts = append(r.ColdStarts, cs)
-		o.Log.Printf("cold %-28s init %6.2f ms  first %6.2f ms  calls %v  (%d failures) %s %s",
-			p.Folder, ms(cs.Init.Median), ms(cs.First.Median), cs.Calls, cs.Failures, time.Since(started).Round(time.Millisecond), cs.Error)
 	}
-	sort.Slice(r.ColdStarts, func(i, j int) bool { return r.ColdStarts[i].Function < r.ColdStarts[j].Function })
-	return envs, nil
-}
-
-// MeasureWarmAll runs MeasureWarm for every plan in its env, workers at a
-// time (peak RSS is per process, so concurrency does not distort it; the
-// round-trip counts are per env), and closes the envs.
-func MeasureWarmAll(ctx context.Context, o Options, envs []*FunctionEnv, plans []Plan, workers int, r *Report) {
 	res := make([]Warm, len(plans))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -252,7 +240,7 @@ func MeasureWarmAll(ctx context.Context, o Options, envs []*FunctionEnv, plans [
 			for i := range jobs {
 				started := time.Now()
 				w := MeasureWarm(ctx, envs[i].Bin, envs[i].Fx, envs[i].Counter, plans[i], o.Warm)
-				envs[i].Close()
+				envs[i].Bin.Close() // the fixture's helpers: started again when needed
 				res[i] = w
 				o.Log.Printf("warm %-28s calls %v  rss %.1f MiB  (%d failures) %s %s",
 					plans[i].Folder, w.Calls, float64(w.PeakRSS)/(1<<20), w.Failures, time.Since(started).Round(time.Millisecond), w.Error)
@@ -266,6 +254,22 @@ func MeasureWarmAll(ctx context.Context, o Options, envs []*FunctionEnv, plans [
 	wg.Wait()
 	r.Warm = append(r.Warm, res...)
 	sort.Slice(r.Warm, func(i, j int) bool { return r.Warm[i].Function < r.Warm[j].Function })
+	return envs, nil
+}
+
+// MeasureColdAll cold-starts every plan's binary o.Starts times, one
+// function after the other, each in its env (closed afterwards).
+func MeasureColdAll(ctx context.Context, o Options, envs []*FunctionEnv, plans []Plan, r *Report) {
+	for i, p := range plans {
+		started := time.Now()
+		e := envs[i]
+		cs := MeasureColdStarts(ctx, e.Bin, e.Fx, e.Counter, p, o.Starts)
+		e.Close()
+		r.ColdStarts = append(r.ColdStarts, cs)
+		o.Log.Printf("cold %-28s init %6.2f ms  first %6.2f ms  calls %v  (%d failures) %s %s",
+			p.Folder, ms(cs.Init.Median), ms(cs.First.Median), cs.Calls, cs.Failures, time.Since(started).Round(time.Millisecond), cs.Error)
+	}
+	sort.Slice(r.ColdStarts, func(i, j int) bool { return r.ColdStarts[i].Function < r.ColdStarts[j].Function })
 }
 
 // errorf is fmt.Errorf prefixed with the package.

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
+
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay/mangopaytest"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
@@ -42,12 +44,21 @@ func MeasureOverheadAll(ctx context.Context, o Options, l *Local, r *Report) err
 }
 
 // MeasureRechecks measures the re-check's scaling at each of o.Records,
-// each table in a moto account of its own.
-func MeasureRechecks(ctx context.Context, o Options, l *Local, r *Report) {
+// each table in a moto account of its own, on a moto_server of its own
+// (stopped at the end: 100 000 records make a moto slow for everyone
+// else, and a second moto process uses the second core).
+func MeasureRechecks(ctx context.Context, o Options, r *Report) {
+	moto, err := awstest.StartServer()
+	if err != nil {
+		r.Rechecks = append(r.Rechecks, Recheck{Error: err.Error()})
+		return
+	}
+	defer moto.Stop()
+	l := &Local{AWS: LocalConfig(moto.URL)}
 	suffix := strconv.FormatInt(time.Now().Unix(), 36)
 	for i, n := range o.Records {
 		rc := Recheck{Records: n, Pending: n / 100}
-		if err := recheckScale(ctx, o, l, fmt.Sprintf("1000000001%02d", i), suffix, &rc); err != nil {
+		if err := recheckScale(ctx, o.Root, l.AWS, fmt.Sprintf("1000000001%02d", i), suffix, &rc); err != nil {
 			rc.Error = err.Error()
 		}
 		o.Log.Printf("re-check %6d records (%d pending): read %d, re-checked %d, queued %d, calls %v in %s (seeded in %s) %s",
@@ -59,13 +70,13 @@ func MeasureRechecks(ctx context.Context, o Options, l *Local, r *Report) {
 // recheckScale seeds a table of rc.Records items, rc.Pending of them due
 // pay-ins, and runs the re-check once against a fake with 50 ms latency
 // and Mangopay's rate limits enforced.
-func recheckScale(ctx context.Context, o Options, l *Local, account, suffix string, rc *Recheck) error {
+func recheckScale(ctx context.Context, root string, base aws.Config, account, suffix string, rc *Recheck) error {
 	fake, err := mangopaytest.Start("127.0.0.1:0", mangopaytest.WithLatency(50*time.Millisecond), mangopaytest.WithRateLimits(MangopayLimits, true))
 	if err != nil {
 		return err
 	}
 	defer fake.Close()
-	cfg := AccountConfig(l.AWS, account)
+	cfg := AccountConfig(base, account)
 	st, err := NewStack(ctx, cfg, Fake{URL: fake.URL, ClientID: fake.ClientID, APIKey: fake.APIKey}, "recheck-"+account+"-"+suffix)
 	if err != nil {
 		return err
@@ -75,7 +86,7 @@ func recheckScale(ctx context.Context, o Options, l *Local, account, suffix stri
 	if err != nil {
 		return err
 	}
-	fx := &Fixture{Root: o.Root, Call: InProcessCall(d), Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
+	fx := &Fixture{Root: root, Call: InProcessCall(d), Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
 	ev, err := fx.Event(ctx, "create-bankwire-payin.json")
 	if err != nil {
 		return err

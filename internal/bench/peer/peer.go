@@ -135,6 +135,24 @@ func Main(ctx context.Context, arg string, w io.Writer) error {
 	if err := Run(ctx, parts[0], parts[1], parts[2], n); err != nil {
 		return err
 	}
-	return json.NewEncoder(w).Encode(map[string]any{"iterations": n, "seconds": time.Since(start).Seconds()})
+	took := time.Since(start).Seconds()
+	return json.NewEncoder(w).Encode(map[string]any{"iterations": n, "seconds": took, "vm_hwm_bytes": VmHWM()})
 }
 
+// VmHWM is this process's peak resident set (VmHWM in /proc/self/status),
+// in bytes, or 0 where there is none. Not rusage's maxrss: a child that
+// Go starts shares its parent's memory until exec, and Linux carries that
+// peak into the child's maxrss.
+func VmHWM() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
