@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log"
 	"os"
 	"path/filepath"
@@ -26,8 +27,22 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 	recs := fs.String("records", "1000,10000,100000", "re-check table sizes")
 	fs.IntVar(&o.Peers, "peers", 100, "sequences per client in the peer comparison (0: skip)")
 	skip := fs.String("skip", "", "comma-separated parts to skip: binaries, inprocess")
+	render := fs.Bool("render", false, "only rewrite BENCHMARKS.md from BENCHMARKS.json (after a change to the report's text)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *render {
+		raw, err := os.ReadFile(filepath.Join(o.Root, "BENCHMARKS.json"))
+		if err != nil {
+			return err
+		}
+		var r Report
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("bench: BENCHMARKS.json: %w", err)
+		}
+		var md strings.Builder
+		r.WriteMarkdown(&md)
+		return os.WriteFile(filepath.Join(o.Root, "BENCHMARKS.md"), []byte(md.String()), 0o644)
 	}
 	if *only != "" {
 		o.Only = strings.Split(*only, ",")
@@ -76,11 +91,6 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 		if err := Build(ctx, o.Root, filepath.Join(build, "amd64"), "amd64"); err != nil {
 			return err
 		}
-		if o.Peers > 0 {
-			if err := BuildCommand(ctx, o.Root, filepath.Join(build, "bench-peer"), "./cmd/bench-peer"); err != nil {
-				return err
-			}
-		}
 		phase("amd64 build (∥ re-check scaling)", t)
 	}
 
@@ -98,7 +108,7 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 				r.Sizes, buildErr = Sizes(filepath.Join(build, "arm64"), folders)
 			}
 		}()
-		envs, err = MeasureWarmAll(ctx, o, l, filepath.Join(build, "amd64"), plans, 2, r)
+		envs, err = MeasureWarmAll(ctx, o, l, filepath.Join(build, "amd64"), plans, 3, r)
 		wg.Wait()
 		if err != nil {
 			return err
@@ -127,6 +137,9 @@ func Main(ctx context.Context, args []string, lg *log.Logger) error {
 	}
 	if o.Peers > 0 {
 		t = time.Now()
+		if err := BuildCommand(ctx, o.Root, filepath.Join(build, "bench-peer"), "./cmd/bench-peer"); err != nil {
+			return err
+		}
 		r.Peers = MeasurePeers(ctx, o.Root, filepath.Join(build, "bench-peer"), o.Peers)
 		for _, p := range r.Peers {
 			o.Log.Printf("peer %-40s %d calls in %.2f s (%.0f/s), VmHWM %.1f MiB %s", p.Client, p.Calls, p.Seconds, p.PerSecond, mib(p.MaxRSS), p.Error)
