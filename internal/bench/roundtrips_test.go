@@ -36,7 +36,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 			dir := b.TempDir()
 			// The fixture's helpers (create-natural-user, ...) run as
 			// binaries too: build them on demand.
-			e, err := NewFunctionEnv(ctx, awstest.Endpoint(), awstest.Config(b), p.Folder, awstest.NewAccountID(), dir, root, names, io.Discard)
+			e, err := NewFunctionEnv(ctx, awstest.Endpoint(), LocalConfig(awstest.Endpoint()), p.Folder, awstest.NewAccountID(), dir, root, names, io.Discard)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 // items read, the calls and the run's time (seeding excluded) per run.
 func BenchmarkRecheck(b *testing.B) {
 	ctx := context.Background()
-	base := awstest.Config(b)
+	base := LocalConfig(awstest.Endpoint()) // recheckScale picks the account
 	var read, mp, ddb int
 	var took time.Duration
 	for i := range b.N {
