@@ -77,7 +77,7 @@ invoke: local-cli ## run one function's binary on an event: make invoke FN=get-w
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function> EVENT=events/<file>.json [VARS='NAME=value,...']"; exit 2; }
 	@$(LOCAL_CLI) invoke -fn $(FN) -event $(EVENT) $(if $(VARS),-vars '$(VARS)') $(if $(V),-v)
 
-bench: ## measure cold starts, sizes, round trips, overhead, memory and re-check scaling into BENCHMARKS.md/.json
+bench: deps-node ## measure cold starts, sizes, round trips, overhead, memory, re-check scaling and the Node SDK peer comparison into BENCHMARKS.md/.json (under 10 min)
 	$(GO) run ./cmd/bench -root .
 
 FUZZTIME ?= 5m

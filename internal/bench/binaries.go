@@ -33,6 +33,30 @@ func Build(ctx context.Context, root, dir, goarch string) error {
 	return nil
 }
 
+// BuildFunction builds one function (folder) for goarch, as Build does,
+// into dir/folder.
+func BuildFunction(ctx context.Context, root, dir, goarch, folder string) error {
+	args := append([]string{"build"}, LambdaFlags...)
+	args = append(args, "-o", filepath.Join(dir, folder), "./functions/"+folder)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("bench: go build %s (%s): %w\n%s", folder, goarch, err, out)
+	}
+	return nil
+}
+
+// BuildCommand builds pkg for this machine into out.
+func BuildCommand(ctx context.Context, root, out, pkg string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, pkg)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("bench: go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
+}
+
 // Binaries runs built bootstraps through the local Lambda Runtime API.
 type Binaries struct {
 	// Dir holds one bootstrap per function folder.
@@ -41,11 +65,18 @@ type Binaries struct {
 	Env func(folder string) []string
 	// Output receives the functions' log lines (nil: discarded).
 	Output io.Writer
-	warm   map[string]*lambdaruntime.Process
+	// Prepare, if set, runs before a binary is started (e.g. builds it).
+	Prepare func(folder string) error
+	warm    map[string]*lambdaruntime.Process
 }
 
 // Start cold-starts one execution environment of folder's binary.
 func (b *Binaries) Start(folder string) (*lambdaruntime.Process, error) {
+	if b.Prepare != nil {
+		if err := b.Prepare(folder); err != nil {
+			return nil, err
+		}
+	}
 	return lambdaruntime.Start(lambdaruntime.Config{Name: folder, Binary: filepath.Join(b.Dir, folder),
 		Env: b.Env(folder), Timeout: 2 * time.Minute, MemoryMB: 128, Output: b.Output})
 }

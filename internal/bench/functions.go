@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/lambdaruntime"
@@ -140,10 +141,13 @@ type Warm struct {
 	Calls map[string]int `json:"calls"`
 	Ops   []string       `json:"ops"`
 	// PeakRSS is VmHWM after Invocations warm invocations.
-	PeakRSS     int64  `json:"peak_rss_bytes"`
-	Invocations int    `json:"invocations"`
-	Failures    int    `json:"failures"`
-	Error       string `json:"error,omitempty"`
+	PeakRSS     int64 `json:"peak_rss_bytes"`
+	Invocations int   `json:"invocations"`
+	Failures    int   `json:"failures"`
+	// Renewed counts the extra invocations refused for a used-up record
+	// (then repeated with a fresh one; not among Invocations).
+	Renewed int    `json:"renewed"`
+	Error   string `json:"error,omitempty"`
 }
 
 // MeasureWarm starts fn once, counts the round trips of its second
@@ -163,7 +167,7 @@ func MeasureWarm(ctx context.Context, b *Binaries, fx *Fixture, c *Counter, p Pl
 		return w
 	}
 	defer proc.Close()
-	invoke := func(count bool, renewing bool) {
+	invoke := func(count bool, renewing bool) error {
 		var ev []byte
 		var err error
 		if p.Inline != nil {
@@ -174,8 +178,7 @@ func MeasureWarm(ctx context.Context, b *Binaries, fx *Fixture, c *Counter, p Pl
 			ev, err = fx.Event(ctx, p.File)
 		}
 		if err != nil {
-			fail(err)
-			return
+			return err
 		}
 		if count {
 			c.Reset()
@@ -188,14 +191,28 @@ func MeasureWarm(ctx context.Context, b *Binaries, fx *Fixture, c *Counter, p Pl
 		if err == nil {
 			err = Check(p.Folder, res)
 		}
+		return err
+	}
+	if err := invoke(false, true); err != nil { // cold
+		fail(err)
+	}
+	if err := invoke(true, true); err != nil { // the warm invocation counted
+		fail(err)
+	}
+	for range n {
+		// A record the function uses up (a hold it captures, a transfer it
+		// refunds in full) is made anew only once it is used up: an
+		// invocation refused for it (4xx) is repeated with a fresh one,
+		// and only the repeat counts, so every counted invocation did its
+		// work and succeeded.
+		err := invoke(false, false)
+		if err != nil && len(p.Renew) > 0 && strings.Contains(err.Error(), ": HTTP 4") {
+			w.Renewed++
+			err = invoke(false, true)
+		}
 		if err != nil {
 			fail(err)
 		}
-	}
-	invoke(false, true) // cold
-	invoke(true, true)  // the warm invocation counted
-	for range n {
-		invoke(false, false)
 	}
 	w.Invocations = n + 1
 	if w.PeakRSS, err = PeakRSS(proc.Pid()); err != nil {

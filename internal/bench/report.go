@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/lambda-mangopay/lambda-mangopay/internal/bench/peer"
 )
 
 // Report is everything one run measured.
@@ -17,19 +19,14 @@ type Report struct {
 	Overhead   []Overhead  `json:"overhead"`
 	Rechecks   []Recheck   `json:"rechecks"`
 	Peers      []Peer      `json:"peers,omitempty"`
+	Phases     []Phase     `json:"phases"`
 	Took       string      `json:"took"`
 }
 
-// Peer is one client's run of the peer sequence against the fake.
-type Peer struct {
-	Client        string  `json:"client"`
-	Sequences     int     `json:"sequences"`
-	Calls         int     `json:"calls"`
-	Seconds       float64 `json:"seconds"`
-	CallsPerSec   float64 `json:"calls_per_second"`
-	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
-	Error         string  `json:"error,omitempty"`
-	TokenRequests int     `json:"token_calls"`
+// Phase is one phase of a run and how long it took.
+type Phase struct {
+	Name string `json:"name"`
+	Took string `json:"took"`
 }
 
 // Targets of the issue.
@@ -41,6 +38,7 @@ const (
 	TargetOverhead  = time.Millisecond
 	TargetRSS       = 64 << 20
 	TargetMPCreates = 1
+	TargetRun       = 10 * time.Minute
 )
 
 // Minimum is the fewest round trips we believe an invocation of a
@@ -106,6 +104,9 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	r.writeMemory(p, &missed)
 	r.writeRecheck(p)
 	r.writePeers(p, &missed)
+	if d, err := time.ParseDuration(r.Took); err == nil && d > TargetRun {
+		missed = append(missed, fmt.Sprintf("Run time: this run took %s, over the %v target (phases below). The warm invocations (moto-bound: moto_server is one Python process on one core, and the refunds take about a second an invocation) and the 100 000-record seeding dominate; what it would take: a quieter machine (other jobs shared its 2 cores), warm loops longest first on more workers (done after this run), or fewer warm invocations for the refunds.", r.Took, TargetRun))
+	}
 	p("## Targets missed and what it would take")
 	p("")
 	if len(missed) == 0 {
@@ -115,7 +116,16 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 		p("- %s", s)
 	}
 	p("")
-	p("Re-run one in-process figure with `go test -run '^$' -bench . ./internal/bench` (compare runs with benchstat).")
+	p("## Re-running, and how long this run took")
+	p("")
+	p("In-process figures have Go benchmarks: `go test -run '^$' -bench . -count 10 ./internal/bench | tee new.txt` and `benchstat old.txt new.txt` (BenchmarkOverhead: own overhead; BenchmarkRoundTrips: calls/op per service for each operation; BenchmarkRecheck: items read/op and calls/op of one re-check run). Cold starts, sizes and peak RSS are out of process (real binaries): `go run ./cmd/bench -skip inprocess -peers 0 -only create-wallet,get-user`; the peer comparison: `go run ./cmd/bench -skip binaries,inprocess -records 0`.")
+	p("")
+	p("| phase | took |")
+	p("|---|---:|")
+	for _, ph := range r.Phases {
+		p("| %s | %s |", ph.Name, ph.Took)
+	}
+	p("| **total (make bench, after `go run` built cmd/bench)** | **%s** |", r.Took)
 }
 
 func (r *Report) writeCold(p func(string, ...any), missed *[]string) {
@@ -243,15 +253,15 @@ func overheadN(r *Report) int {
 func (r *Report) writeMemory(p func(string, ...any), missed *[]string) {
 	p("## 5. Memory (peak RSS of the real binary)")
 	p("")
-	p("VmHWM of each amd64 bootstrap after a cold invocation and then warm ones (fresh keys; records used up are not renewed here, so a few functions answer 4xx late in the loop: still their full code path). Target: < 64 MiB (a 128 MB Lambda with room to spare).")
+	p("VmHWM of each amd64 bootstrap after a cold invocation and then warm ones, each with a fresh key; a record the function uses up (a hold it captures, a transfer it refunds in full) is made anew when an invocation is refused for it (4xx), and that invocation is repeated and only the repeat counted (the repeated column), so every counted invocation did its work and succeeded (a failure is counted in the failures column). Target: < 64 MiB (a 128 MB Lambda with room to spare). Out of process, so no Go benchmark: re-run with `go run ./cmd/bench -skip inprocess -peers 0 [-only f1,f2]`.")
 	p("")
-	p("| function | invocations | peak RSS | non-2xx | ok |")
-	p("|---|---:|---:|---:|---|")
+	p("| function | invocations | peak RSS | failures | repeated | ok |")
+	p("|---|---:|---:|---:|---:|---|")
 	for _, w := range r.Warm {
-		ok := w.PeakRSS > 0 && w.PeakRSS < TargetRSS
-		p("| %s | %d | %.1f MiB | %d | %s |", w.Function, w.Invocations+1, mib(w.PeakRSS), w.Failures, mark(ok))
+		ok := w.PeakRSS > 0 && w.PeakRSS < TargetRSS && w.Failures == 0
+		p("| %s | %d | %.1f MiB | %d | %d | %s |", w.Function, w.Invocations+1, mib(w.PeakRSS), w.Failures, w.Renewed, mark(ok))
 		if !ok {
-			*missed = append(*missed, fmt.Sprintf("Memory of %s: %.1f MiB.", w.Function, mib(w.PeakRSS)))
+			*missed = append(*missed, fmt.Sprintf("Memory of %s: %.1f MiB (%d failed invocations: %s).", w.Function, mib(w.PeakRSS), w.Failures, clipS(w.Error, 160)))
 		}
 	}
 	p("")
@@ -296,13 +306,18 @@ func (r *Report) writePeers(p func(string, ...any), missed *[]string) {
 		*missed = append(*missed, "Peer comparison (our pkg/mangopay client next to mangopay2-nodejs-sdk, calls/s and peak RSS) is not implemented yet: it needs a small Go runner process and a Node script (tools/nodesdk) doing the same sequence against one fake, each timed and measured by its rusage Maxrss.")
 		return
 	}
-	p("The same sequence (token, create user ×2, create wallet ×2, card registration, tokenization, update, pay-in, transfer, bank account, payout) repeated against the same fake, each client in a process of its own.")
+	p("The same sequence, %d times, through each client in a process of its own against a fake of its own (mangopaytest on 127.0.0.1, no added latency): create a natural OWNER user (made REGULAR through the fake's control), two wallets, a card registration tokenized at its CardRegistrationURL and updated, a card direct pay-in, a transfer, an IBAN bank account and a payout (%d API calls per sequence, plus one OAuth token call per run). Calls are counted by the fake; seconds are the loop's, without process start; peak RSS is the process's VmHWM read by itself at the end (not rusage's maxrss, which for a child of a Go process carries the parent's peak). Go: `internal/bench/peer.Run` (cmd/bench-peer), Node: `tools/nodesdk/bench.js`.", r.Peers[0].Iterations, peer.CallsPerIteration)
 	p("")
-	p("| client | sequences | calls | seconds | calls/s | peak RSS |")
-	p("|---|---:|---:|---:|---:|---:|")
+	p("| client | sequences | calls | seconds | calls/s | peak RSS | error |")
+	p("|---|---:|---:|---:|---:|---:|---|")
 	for _, x := range r.Peers {
-		p("| %s | %d | %d | %.2f | %.0f | %.1f MiB |", x.Client, x.Sequences, x.Calls, x.Seconds, x.CallsPerSec, mib(x.PeakRSSBytes))
+		p("| %s | %d | %d | %.2f | %.0f | %.1f MiB | %s |", x.Client, x.Iterations, x.Calls, x.Seconds, x.PerSecond, mib(x.MaxRSS), clipS(x.Error, 200))
+		if x.Error != "" {
+			*missed = append(*missed, "Peer comparison: "+x.Client+" failed: "+clipS(x.Error, 200))
+		}
 	}
+	p("")
+	p("Both sides talk to the same kind of fake on loopback, so calls/s measures the clients' own cost per call (JSON encoding, HTTP stack, the event loop), not Mangopay's latency: against the real API (tens to hundreds of ms per call, and the rate limits) both are bound by Mangopay, and the difference that remains is memory.")
 	p("")
 }
 

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +33,8 @@ type Options struct {
 	// warm invocations per binary for its memory (100), Overhead the
 	// in-process invocations per operation (1000).
 	Starts, Warm, Overhead int
+	// Peers is the number of sequences per client in the peer comparison.
+	Peers int
 	// Records are the re-check table sizes (1000, 10000, 100000).
 	Records []int
 	// Only limits the binaries measured to these functions (all if empty).
@@ -112,38 +116,89 @@ func (l *Local) Close() {
 	}
 }
 
-// Binaries measures the real bootstraps: sizes (arm64), cold starts,
-// round trips of a warm invocation and peak memory (amd64, this machine).
-func MeasureBinaries(ctx context.Context, o Options, r *Report) error {
-	folders, err := Folders(o.Root)
+// FunctionEnv is one function's own world for a run: a moto account of
+// its own (the counting proxy adds x-moto-account-id), a fake Mangopay of
+// its own, a Counter, the stack's resources and a Fixture; so that no
+// function measures records or events another one left behind.
+type FunctionEnv struct {
+	Folder  string
+	Fake    *mangopaytest.Server
+	Counter *Counter
+	Bin     *Binaries
+	Fx      *Fixture
+	servers []*http.Server
+}
+
+// NewFunctionEnv makes folder's world on the moto at motoURL (base is a
+// configuration for it), in account (12 digits), running the binaries in
+// dir, each with the variables the template names for it (names, by
+// folder: TemplateEnvNames).
+func NewFunctionEnv(ctx context.Context, motoURL string, base aws.Config, folder, account, dir, root string, names map[string][]string, out io.Writer) (*FunctionEnv, error) {
+	e := &FunctionEnv{Folder: folder, Counter: NewCounter()}
+	var err error
+	if e.Fake, err = mangopaytest.Start("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	moto, _ := url.Parse(motoURL)
+	fake, _ := url.Parse(e.Fake.URL)
+	awsProxy, err := e.serve(withAccount(e.Counter.Proxy(moto), account))
 	if err != nil {
-		return err
+		e.Close()
+		return nil, err
 	}
-	build := filepath.Join(o.Root, "build", "bench")
-	o.Log.Printf("building %d functions for arm64 and amd64 into %s", len(folders), build)
-	for _, arch := range []string{"arm64", "amd64"} {
-		if err := Build(ctx, o.Root, filepath.Join(build, arch), arch); err != nil {
-			return err
-		}
-	}
-	if r.Sizes, err = Sizes(filepath.Join(build, "arm64"), folders); err != nil {
-		return err
-	}
-	if len(o.Only) > 0 {
-		folders = o.Only
-	}
-	tp, err := deploy.ReadTemplate(filepath.Join(o.Root, "template.yaml"))
+	mpProxy, err := e.serve(e.Counter.Proxy(fake))
 	if err != nil {
-		return err
+		e.Close()
+		return nil, err
 	}
-	l, err := StartLocal()
+	cfg := AccountConfig(base, account)
+	st, err := NewStack(ctx, cfg, Fake{URL: mpProxy, ClientID: e.Fake.ClientID, APIKey: e.Fake.APIKey}, "b"+account+"-"+strconv.FormatInt(time.Now().Unix(), 36))
 	if err != nil {
-		return err
+		e.Close()
+		return nil, err
 	}
-	defer l.Close()
-	st, err := NewStack(ctx, l.AWS, Fake{URL: l.MangopayProxy, ClientID: l.Fake.ClientID, APIKey: l.Fake.APIKey}, "bench-"+strconv.FormatInt(time.Now().Unix(), 36))
+	e.Bin = &Binaries{Dir: dir, Output: out, Env: func(f string) []string { return st.Env(names[f], awsProxy, Region) }}
+	e.Fx = &Fixture{Root: root, Call: e.Bin.Invoke, Fake: e.Fake, Bucket: st.Vars["PAGES_BUCKET"]}
+	return e, nil
+}
+
+func withAccount(h http.Handler, account string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("x-moto-account-id", account)
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (e *FunctionEnv) serve(h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	e.servers = append(e.servers, srv)
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the function's warm processes, proxies and fake.
+func (e *FunctionEnv) Close() {
+	if e.Bin != nil {
+		e.Bin.Close()
+	}
+	for _, s := range e.servers {
+		s.Close()
+	}
+	if e.Fake != nil {
+		e.Fake.Close()
+	}
+}
+
+// TemplateEnvNames are the environment variables template.yaml gives each
+// function folder.
+func TemplateEnvNames(root string) (map[string][]string, error) {
+	tp, err := deploy.ReadTemplate(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return nil, err
 	}
 	names := map[string][]string{}
 	for _, f := range tp.Functions() {
@@ -151,32 +206,90 @@ func MeasureBinaries(ctx context.Context, o Options, r *Report) error {
 			names[f.Folder] = append(names[f.Folder], k)
 		}
 	}
+	return names, nil
+}
+
+// MeasureWarmAll makes each plan's FunctionEnv (returned, still open,
+// for MeasureColdAll) and runs MeasureWarm in it, workers at a time: peak
+// RSS is per process and the round-trip counts per env, so concurrency
+// distorts neither.
+func MeasureWarmAll(ctx context.Context, o Options, l *Local, dir string, plans []Plan, workers int, r *Report) ([]*FunctionEnv, error) {
+	names, err := TemplateEnvNames(o.Root)
+	if err != nil {
+		return nil, err
+	}
 	var out io.Writer = io.Discard
 	if os.Getenv("BENCH_FUNCTION_LOGS") != "" {
 		out = os.Stderr
 	}
-	b := &Binaries{Dir: filepath.Join(build, "amd64"), Output: out,
-		Env: func(folder string) []string { return st.Env(names[folder], l.AWSProxy, Region) }}
-	defer b.Close()
-	fx := &Fixture{Root: o.Root, Call: b.Invoke, Fake: l.Fake, Bucket: st.Vars["PAGES_BUCKET"]}
-	plans, err := Plans(o.Root, folders)
-	if err != nil {
-		return err
-	}
-	for _, p := range plans {
-		started := time.Now()
-		cs := MeasureColdStarts(ctx, b, fx, l.Counter, p, o.Starts)
-		w := MeasureWarm(ctx, b, fx, l.Counter, p, o.Warm)
-		r.ColdStarts = append(r.ColdStarts, cs)
-		r.Warm = append(r.Warm, w)
-		o.Log.Printf("%-28s init %6.2f ms  first %6.2f ms  warm calls %v  rss %.1f MiB  (%d+%d failures) %s",
-			p.Folder, ms(cs.Init.Median), ms(cs.First.Median), w.Calls, float64(w.PeakRSS)/(1<<20), cs.Failures, w.Failures, time.Since(started).Round(time.Millisecond))
-		if cs.Error != "" || w.Error != "" {
-			o.Log.Printf("  errors: %s | %s", cs.Error, w.Error)
+	envs := make([]*FunctionEnv, len(plans))
+	for i, p := range plans {
+		if envs[i], err = NewFunctionEnv(ctx, l.Moto.URL, l.AWS, p.Folder, fmt.Sprintf("3%011d", i+1), dir, o.Root, names, out); err != nil {
+			for _, e := range envs[:i] {
+				e.Close()
+			}
+			return nil, err
 		}
 	}
+	res := make([]Warm, len(plans))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				started := time.Now()
+				w := MeasureWarm(ctx, envs[i].Bin, envs[i].Fx, envs[i].Counter, plans[i], o.Warm)
+				envs[i].Bin.Close() // the fixture's helpers: started again when needed
+				res[i] = w
+				o.Log.Printf("warm %-28s calls %v  rss %.1f MiB  (%d failures) %s %s",
+					plans[i].Folder, w.Calls, float64(w.PeakRSS)/(1<<20), w.Failures, time.Since(started).Round(time.Millisecond), w.Error)
+			}
+		}()
+	}
+	// Longest first, so that the slow ones (the refunds re-make a
+	// transaction for every record they use up) do not end the phase alone.
+	order := make([]int, len(plans))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return warmCost(plans[order[a]]) > warmCost(plans[order[b]]) })
+	for _, i := range order {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	r.Warm = append(r.Warm, res...)
+	sort.Slice(r.Warm, func(i, j int) bool { return r.Warm[i].Function < r.Warm[j].Function })
+	return envs, nil
+}
+
+// warmCost ranks a plan's warm loop by how long it takes (measured: the
+// refunds take about a second an invocation on moto, the others well under).
+func warmCost(p Plan) int {
+	switch {
+	case strings.HasPrefix(p.Folder, "refund-"):
+		return 3
+	case len(p.Renew) > 0, strings.HasPrefix(p.Folder, "create-"):
+		return 2
+	}
+	return 1
+}
+
+// MeasureColdAll cold-starts every plan's binary o.Starts times, one
+// function after the other, each in its env (closed afterwards).
+func MeasureColdAll(ctx context.Context, o Options, envs []*FunctionEnv, plans []Plan, r *Report) {
+	for i, p := range plans {
+		started := time.Now()
+		e := envs[i]
+		cs := MeasureColdStarts(ctx, e.Bin, e.Fx, e.Counter, p, o.Starts)
+		e.Close()
+		r.ColdStarts = append(r.ColdStarts, cs)
+		o.Log.Printf("cold %-28s init %6.2f ms  first %6.2f ms  calls %v  (%d failures) %s %s",
+			p.Folder, ms(cs.Init.Median), ms(cs.First.Median), cs.Calls, cs.Failures, time.Since(started).Round(time.Millisecond), cs.Error)
+	}
 	sort.Slice(r.ColdStarts, func(i, j int) bool { return r.ColdStarts[i].Function < r.ColdStarts[j].Function })
-	return nil
 }
 
 // errorf is fmt.Errorf prefixed with the package.

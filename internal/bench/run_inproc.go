@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/lambda-mangopay/lambda-mangopay/internal/awstest"
+
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay/mangopaytest"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
@@ -17,14 +19,9 @@ import (
 // 24 h (mangopay-api.md).
 var MangopayLimits = [4]int{2300, 4500, 8800, 105600}
 
-// MeasureInProcess measures, in this process against a moto of its own,
-// each OverheadOps operation's own overhead and the re-check's scaling.
-func MeasureInProcess(ctx context.Context, o Options, r *Report) error {
-	l, err := StartLocal()
-	if err != nil {
-		return err
-	}
-	defer l.Close()
+// MeasureOverheadAll measures, in this process against a moto account
+// of its own, each OverheadOps operation's own overhead.
+func MeasureOverheadAll(ctx context.Context, o Options, l *Local, r *Report) error {
 	suffix := strconv.FormatInt(time.Now().Unix(), 36)
 	cfg := AccountConfig(l.AWS, "100000000001")
 	st, err := NewStack(ctx, cfg, Fake{URL: l.Fake.URL, ClientID: l.Fake.ClientID, APIKey: l.Fake.APIKey}, "overhead-"+suffix)
@@ -43,28 +40,43 @@ func MeasureInProcess(ctx context.Context, o Options, r *Report) error {
 		o.Log.Printf("overhead %-22s median %.3f ms p99 %.3f ms (wall median %.2f ms) %s", op, ms(ov.Overhead.Median), ms(ov.Overhead.P99), ms(ov.Wall.Median), ov.Error)
 		r.Overhead = append(r.Overhead, ov)
 	}
+	return nil
+}
+
+// MeasureRechecks measures the re-check's scaling at each of o.Records,
+// each table in a moto account of its own, on a moto_server of its own
+// (stopped at the end: 100 000 records make a moto slow for everyone
+// else, and a second moto process uses the second core).
+func MeasureRechecks(ctx context.Context, o Options, r *Report) {
+	moto, err := awstest.StartServer()
+	if err != nil {
+		r.Rechecks = append(r.Rechecks, Recheck{Error: err.Error()})
+		return
+	}
+	defer moto.Stop()
+	l := &Local{AWS: LocalConfig(moto.URL)}
+	suffix := strconv.FormatInt(time.Now().Unix(), 36)
 	for i, n := range o.Records {
 		rc := Recheck{Records: n, Pending: n / 100}
-		if err := recheckScale(ctx, o, l, fmt.Sprintf("1000000001%02d", i), suffix, &rc); err != nil {
+		if err := recheckScale(ctx, o.Root, l.AWS, fmt.Sprintf("1000000001%02d", i), suffix, &rc); err != nil {
 			rc.Error = err.Error()
 		}
 		o.Log.Printf("re-check %6d records (%d pending): read %d, re-checked %d, queued %d, calls %v in %s (seeded in %s) %s",
 			n, rc.Pending, rc.ItemsRead, rc.Checked, rc.Queued, rc.Calls, rc.Took.Round(time.Millisecond), rc.SeedTook.Round(time.Millisecond), rc.Error)
 		r.Rechecks = append(r.Rechecks, rc)
 	}
-	return nil
 }
 
 // recheckScale seeds a table of rc.Records items, rc.Pending of them due
 // pay-ins, and runs the re-check once against a fake with 50 ms latency
 // and Mangopay's rate limits enforced.
-func recheckScale(ctx context.Context, o Options, l *Local, account, suffix string, rc *Recheck) error {
+func recheckScale(ctx context.Context, root string, base aws.Config, account, suffix string, rc *Recheck) error {
 	fake, err := mangopaytest.Start("127.0.0.1:0", mangopaytest.WithLatency(50*time.Millisecond), mangopaytest.WithRateLimits(MangopayLimits, true))
 	if err != nil {
 		return err
 	}
 	defer fake.Close()
-	cfg := AccountConfig(l.AWS, account)
+	cfg := AccountConfig(base, account)
 	st, err := NewStack(ctx, cfg, Fake{URL: fake.URL, ClientID: fake.ClientID, APIKey: fake.APIKey}, "recheck-"+account+"-"+suffix)
 	if err != nil {
 		return err
@@ -74,7 +86,7 @@ func recheckScale(ctx context.Context, o Options, l *Local, account, suffix stri
 	if err != nil {
 		return err
 	}
-	fx := &Fixture{Root: o.Root, Call: InProcessCall(d), Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
+	fx := &Fixture{Root: root, Call: InProcessCall(d), Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
 	ev, err := fx.Event(ctx, "create-bankwire-payin.json")
 	if err != nil {
 		return err
