@@ -48,6 +48,10 @@ type Call struct {
 	// RecordID is the id of the record a create must write: the same for
 	// every retry of the same request.
 	RecordID string
+	// Fresh is true when RecordID was minted for this very call (no key,
+	// or a new claim that is not a takeover): no earlier attempt can have
+	// written it, so a create need not look for it.
+	Fresh bool
 	// Async asks a create to write its PENDING record, queue the rest of
 	// the work and answer 202.
 	Async bool

@@ -79,7 +79,7 @@ func execute[T any](ctx context.Context, d *Deps, op *Operation[T], in *T, call 
 		proposed = d.IDs.NewID(op.Kind)
 	}
 	if call.Key == "" {
-		call.RecordID = proposed
+		call.RecordID, call.Fresh = proposed, op.Create
 		return run(ctx, d, op, in, call)
 	}
 	body, _ := json.Marshal(in)
@@ -104,6 +104,7 @@ func execute[T any](ctx context.Context, d *Deps, op *Operation[T], in *T, call 
 		return a
 	}
 	call.RecordID, call.Claim = ans.Subject, ans.Token
+	call.Fresh = op.Create && !ans.Resumed && ans.Subject == proposed
 	return finish(ctx, d, op, call, run(ctx, d, op, in, call))
 }
 

@@ -823,6 +823,10 @@ func (r *recorder) grant(service, op string, in any) string {
 		resource = table(x.TableName)
 	case *dynamodb.ScanInput:
 		resource = table(x.TableName)
+	case *dynamodb.BatchGetItemInput:
+		for name := range x.RequestItems { // one table per call here
+			resource = table(aws.String(name))
+		}
 	case *dynamodb.QueryInput:
 		resource = table(x.TableName)
 		if x.IndexName != nil && resource == Table {

@@ -17,6 +17,8 @@ import (
 // store publishes the events a write decides: internal/outcomes), unless
 // noMangopay or noRecords says the function does without.
 type needs struct {
+	// batchRead: the function reads several records in one BatchGetItem.
+	batchRead bool
 	// queue: the function reads its own queue and dead-letters to its DLQ.
 	queue bool
 	// async: an async create also sends to its own queue.
@@ -68,7 +70,7 @@ var functionNeeds = map[string]needs{
 	}},
 	// Money (not in part 1's list; derived from their code: refunds add up
 	// earlier refunds through by_owner).
-	"create-transfer": {queue: true, async: true},
+	"create-transfer": {queue: true, async: true, batchRead: true}, // its wallets, then their owners
 	"get-transfer":    {},
 	"refund-payin":    {queue: true, async: true, indexes: []string{records.IndexByOwner}},
 	"refund-transfer": {queue: true, async: true, indexes: []string{records.IndexByOwner}},
@@ -121,6 +123,9 @@ func (n needs) expected() Grants {
 	}
 	if !n.noRecords {
 		add(Table, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+		if n.batchRead {
+			add(Table, "dynamodb:BatchGetItem")
+		}
 		add(EventBus, "events:PutEvents")
 	}
 	if n.hookQueue {
@@ -152,7 +157,7 @@ func (n needs) expected() Grants {
 var allowedActions = map[string]bool{
 	"logs:CreateLogStream": true, "logs:PutLogEvents": true,
 	"secretsmanager:GetSecretValue": true,
-	"dynamodb:GetItem":              true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true, "dynamodb:Query": true,
+	"dynamodb:GetItem":              true, "dynamodb:BatchGetItem": true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true, "dynamodb:Query": true,
 	"sqs:ReceiveMessage": true, "sqs:DeleteMessage": true, "sqs:GetQueueAttributes": true, "sqs:SendMessage": true,
 	"s3:GetObject": true, "s3:PutObject": true, "s3:DeleteObject": true,
 	"events:PutEvents": true,

@@ -128,16 +128,25 @@ func refused(rec *records.Record) error {
 // load reads a record and checks its kind; a missing record or another
 // kind is a 404 naming what was expected.
 func (s *Service) load(ctx context.Context, id string, kinds ...records.Kind) (*records.Record, error) {
+	rec, err := s.Records.Get(ctx, id)
+	if errors.Is(err, records.ErrNotFound) {
+		rec, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ofKind(rec, id, kinds...)
+}
+
+// ofKind checks the kind of a record read under id (nil: none was found);
+// a missing record or another kind is a 404 naming what was expected.
+func ofKind(rec *records.Record, id string, kinds ...records.Kind) (*records.Record, error) {
 	what := "record"
 	if len(kinds) > 0 {
 		what = string(kinds[0])
 	}
-	rec, err := s.Records.Get(ctx, id)
-	if errors.Is(err, records.ErrNotFound) {
+	if rec == nil {
 		return nil, api.NotFound(what, id)
-	}
-	if err != nil {
-		return nil, err
 	}
 	for _, k := range kinds {
 		if rec.Kind == k {
@@ -157,17 +166,38 @@ func (s *Service) synced(ctx context.Context, id string, kinds ...records.Kind) 
 	if err != nil {
 		return nil, err
 	}
+	if err := usable(rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// syncedOf is synced for a record already read under id (nil: none).
+func syncedOf(rec *records.Record, id string, kinds ...records.Kind) (*records.Record, error) {
+	rec, err := ofKind(rec, id, kinds...)
+	if err != nil {
+		return nil, err
+	}
+	if err := usable(rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// usable is nil for a record Mangopay knows, a 409 for a PENDING or
+// FAILED one.
+func usable(rec *records.Record) error {
 	if rec.SyncState == records.SyncFailed {
-		return nil, api.Conflict(fmt.Sprintf("%s %s was refused by Mangopay (%s); create a new one", rec.Kind, rec.ID, rec.SyncError))
+		return api.Conflict(fmt.Sprintf("%s %s was refused by Mangopay (%s); create a new one", rec.Kind, rec.ID, rec.SyncError))
 	}
 	if rec.MangopayID == "" {
 		// Still PENDING: the same request will pass once it is synced, so a
 		// queue retries it rather than dead-lettering it.
 		e := api.Conflict(fmt.Sprintf("%s %s is not at Mangopay yet; retry when it is SYNCED", rec.Kind, rec.ID)).(*api.Error)
 		e.Transient = true
-		return nil, e
+		return e
 	}
-	return rec, nil
+	return nil
 }
 
 // mangopayTime turns Mangopay's Unix seconds into a UTC time.

@@ -61,7 +61,7 @@ func (s *Service) createTx(ctx context.Context, call api.Call, kind records.Kind
 // earlierAttempt returns the record a previous attempt of this request
 // wrote under call.RecordID, or nil on the first attempt.
 func (s *Service) earlierAttempt(ctx context.Context, call api.Call, kind records.Kind) (*records.Record, error) {
-	if call.RecordID == "" {
+	if call.RecordID == "" || call.Fresh {
 		return nil, nil
 	}
 	rec, err := s.Records.Get(ctx, call.RecordID)
@@ -159,11 +159,40 @@ func (s *Service) refreshTx(ctx context.Context, rec *records.Record, now time.T
 // not know yet a 409. (Ids in paths stay 404 when unknown.)
 func (s *Service) bodyRef(ctx context.Context, field, id string, kind records.Kind) (*records.Record, error) {
 	rec, err := s.synced(ctx, id, kind)
+	return bodyRefOf(field, id, kind, rec, err)
+}
+
+// bodyRefOf turns synced's 404 for a record the body names into a 400 on
+// field.
+func bodyRefOf(field, id string, kind records.Kind, rec *records.Record, err error) (*records.Record, error) {
 	var e *api.Error
 	if errors.As(err, &e) && e.Status == http.StatusNotFound {
 		return nil, api.InvalidField(field, "no %s record has the id %q", kind, id)
 	}
 	return rec, err
+}
+
+// walletOwners returns the synced records of the users who own these
+// wallets (each wallet record's ParentID), read together, in order.
+func (s *Service) walletOwners(ctx context.Context, wallets ...*records.Record) ([]*records.Record, error) {
+	ids := make([]string, len(wallets))
+	for i, w := range wallets {
+		if w.ParentID == "" {
+			return nil, fmt.Errorf("wallet record %s does not name its user (ParentID)", w.ID)
+		}
+		ids[i] = w.ParentID
+	}
+	got, err := s.Records.GetMany(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	owners := make([]*records.Record, len(ids))
+	for i, id := range ids {
+		if owners[i], err = syncedOf(got[id], id, records.KindUserNatural, records.KindUserLegal); err != nil {
+			return nil, err
+		}
+	}
+	return owners, nil
 }
 
 // walletOwner returns the synced record of the user who owns a wallet

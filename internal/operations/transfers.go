@@ -50,11 +50,18 @@ func (s *Service) CreateTransfer(ctx context.Context, in *TransferInput, call ap
 // checkTransfer checks the wallets against our records and builds the
 // draft record.
 func (s *Service) checkTransfer(ctx context.Context, in *TransferInput) (*records.Record, error) {
-	debited, err := s.bodyRef(ctx, "debited_wallet_id", in.DebitedWalletID, records.KindWallet)
+	// Both wallets in one read, checked in the order of the fields.
+	got, err := s.Records.GetMany(ctx, in.DebitedWalletID, in.CreditedWalletID)
 	if err != nil {
 		return nil, err
 	}
-	credited, err := s.bodyRef(ctx, "credited_wallet_id", in.CreditedWalletID, records.KindWallet)
+	rec, err := syncedOf(got[in.DebitedWalletID], in.DebitedWalletID, records.KindWallet)
+	debited, err := bodyRefOf("debited_wallet_id", in.DebitedWalletID, records.KindWallet, rec, err)
+	if err != nil {
+		return nil, err
+	}
+	rec, err = syncedOf(got[in.CreditedWalletID], in.CreditedWalletID, records.KindWallet)
+	credited, err := bodyRefOf("credited_wallet_id", in.CreditedWalletID, records.KindWallet, rec, err)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +72,11 @@ func (s *Service) checkTransfer(ctx context.Context, in *TransferInput) (*record
 	if errs := v.List(); errs != nil {
 		return nil, api.Invalid(errs...)
 	}
-	author, err := s.walletOwner(ctx, debited)
+	owners, err := s.walletOwners(ctx, debited, credited) // one read
 	if err != nil {
 		return nil, err
 	}
-	beneficiary, err := s.walletOwner(ctx, credited)
-	if err != nil {
-		return nil, err
-	}
+	author, beneficiary := owners[0], owners[1]
 	d, f := *in.DebitedFunds, *in.Fees
 	return &records.Record{Kind: records.KindTransfer, OwnerRef: debited.OwnerRef, ParentID: debited.ID, Tag: in.Tag,
 		Transaction: &records.Transaction{Type: mangopay.TransactionTypeTransfer, Nature: mangopay.NatureRegular,

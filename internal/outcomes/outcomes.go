@@ -117,7 +117,7 @@ func (p *Publisher) publish(ctx context.Context, r *records.Record, entries []re
 		}
 	}
 	if len(done) > 0 {
-		if err := p.Records.ClearOutbox(ctx, r.ID, done); err != nil {
+		if err := p.clear(ctx, r, done); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
 		kept := r.Outbox[:0:0]
@@ -135,6 +135,17 @@ func (p *Publisher) publish(ctx context.Context, r *records.Record, entries []re
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// clear removes the published entries from r's outbox, starting from r
+// (no re-read) when the Clearer can.
+func (p *Publisher) clear(ctx context.Context, r *records.Record, done []string) error {
+	if c, ok := p.Records.(interface {
+		ClearOutboxFrom(ctx context.Context, cur *records.Record, ids []string) error
+	}); ok {
+		return c.ClearOutboxFrom(ctx, r, done)
+	}
+	return p.Records.ClearOutbox(ctx, r.ID, done)
 }
 
 // putEvents publishes a batch and returns the entries EventBridge took.

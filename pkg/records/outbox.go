@@ -254,10 +254,26 @@ func WithAfterWrite(fn func(ctx context.Context, r *Record)) Option {
 // Outbox is empty the record leaves the re-check index unless it still
 // waits for Mangopay.
 func (s *Store) ClearOutbox(ctx context.Context, id string, ids []string) error {
+	return s.clearOutbox(ctx, id, nil, ids)
+}
+
+// ClearOutboxFrom is ClearOutbox starting from cur, the record as just
+// written (the after-write hook's): the first attempt skips the read. Its
+// write is conditional on cur's version and Outbox size, so if cur is no
+// longer current it re-reads as ClearOutbox does.
+func (s *Store) ClearOutboxFrom(ctx context.Context, cur *Record, ids []string) error {
+	return s.clearOutbox(ctx, cur.ID, cur, ids)
+}
+
+func (s *Store) clearOutbox(ctx context.Context, id string, cur *Record, ids []string) error {
 	for attempt := 1; ; attempt++ {
-		r, err := s.Get(ctx, id)
-		if err != nil {
-			return fmt.Errorf("records: clear outbox: %w", err)
+		r := cur
+		cur = nil
+		if r == nil {
+			var err error
+			if r, err = s.Get(ctx, id); err != nil {
+				return fmt.Errorf("records: clear outbox: %w", err)
+			}
 		}
 		var drop []string
 		kept := 0
@@ -279,7 +295,7 @@ func (s *Store) ClearOutbox(ctx context.Context, id string, ids []string) error 
 				names["#rb"], names["#ra"] = AttrRecheckBucket, AttrRecheckAt
 			}
 		}
-		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                aws.String(s.table),
 			Key:                      pkKey(id),
 			UpdateExpression:         aws.String("REMOVE " + strings.Join(drop, ", ")),

@@ -22,6 +22,7 @@ type API interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Store reads and writes records, idempotency entries and hook
@@ -167,6 +168,54 @@ func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
 		return nil, fmt.Errorf("records: get %s: not a record: %w", id, ErrNotFound)
 	}
 	return r, nil
+}
+
+// GetMany reads the records with these ids, consistently, in one
+// BatchGetItem (plus one more for any keys DynamoDB leaves unprocessed).
+// The answer maps each id found to its record; an id with no record (or
+// an item that is not a record) is absent from it. Duplicate and empty
+// ids are ignored; at most 100 distinct ids.
+func (s *Store) GetMany(ctx context.Context, ids ...string) (map[string]*Record, error) {
+	var keys []map[string]types.AttributeValue
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			keys = append(keys, pkKey(id))
+		}
+	}
+	if len(keys) > 100 {
+		return nil, fmt.Errorf("%w: GetMany of %d ids exceeds 100", ErrInvalid, len(keys))
+	}
+	out := make(map[string]*Record, len(keys))
+	for attempt := 1; len(keys) > 0; attempt++ {
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
+		}})
+		if err != nil {
+			return nil, fmt.Errorf("records: get %d records: %w", len(keys), err)
+		}
+		for _, item := range res.Responses[s.table] {
+			r, err := fromItem(item)
+			if err != nil {
+				return nil, err
+			}
+			if r.Kind.Valid() {
+				out[r.ID] = r
+			}
+		}
+		keys = res.UnprocessedKeys[s.table].Keys
+		if len(keys) == 0 {
+			break
+		}
+		if attempt >= s.maxAttempts {
+			return nil, fmt.Errorf("records: get %d records: still unprocessed after %d attempts: %w", len(keys), attempt, ErrConflict)
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, fmt.Errorf("records: get %d records: %w", len(keys), err)
+		}
+	}
+	return out, nil
 }
 
 func pkKey(pk string) map[string]types.AttributeValue {
