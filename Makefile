@@ -104,7 +104,7 @@ fuzz-short: ## every fuzz target for 30 s each (the form make chaos runs)
 # 30 s. Each writes its figures to $(CHAOS_DIR)/NN-name.md; the report is assembled even when a
 # scenario fails (marked in it), and then make chaos fails.
 CHAOS_DIR ?= build/chaos
-chaos: deps-node ## the long reliability suite (about 25 min); rewrites RELIABILITY.md
+chaos: deps-node ## the long reliability suite (about 15 min on 2 cores); rewrites RELIABILITY.md
 	rm -rf $(CHAOS_DIR) && mkdir -p $(CHAOS_DIR)
 	@export CHAOS_LONG=1 CHAOS_REPORT_DIR=$(abspath $(CHAOS_DIR)); status=0; \
 	$(GO) test -count=1 -timeout 90m ./internal/chaos/ || status=1; \
