@@ -414,12 +414,7 @@ func (d *demo) summary() {
 // the fake's API key, each bearer token it issued, the hook token, and
 // what leakcheck recognises (card numbers, CVVs, IBANs, page bytes).
 func (d *demo) checkLogs() {
-	secrets := []string{d.s.Fake.APIKey, d.s.HookToken}
-	for _, req := range d.s.Fake.Requests() {
-		if scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
-			secrets = append(secrets, tok)
-		}
-	}
+	secrets := append(d.s.Fake.Secrets(), d.s.HookToken)
 	files, _ := filepath.Glob(filepath.Join(d.s.logDir, "*.log"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Count returns how many objects of a kind exist: "users", "documents",
@@ -47,3 +48,18 @@ func errBadValue(what string, v any) error {
 }
 
 var errUnknownKind = errors.New("mangopaytest: unknown kind")
+
+// Secrets returns what must never show in a log or an answer: the API key
+// and every bearer token the fake's callers have used so far.
+func (s *Server) Secrets() []string {
+	out := []string{s.APIKey}
+	seen := map[string]bool{}
+	for _, req := range s.Requests() {
+		scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " ")
+		if ok && strings.EqualFold(scheme, "bearer") && !seen[tok] {
+			seen[tok] = true
+			out = append(out, tok)
+		}
+	}
+	return out
+}
