@@ -1,6 +1,7 @@
 // Command recheck-transactions is the weekday re-check of the TRANSACTION bucket
 // (see internal/operations/recheck.go). EventBridge Scheduler invokes it
-// Monday to Friday with {"bucket":"TRANSACTION"}; it re-checks the due records
+// Monday to Friday with {"bucket":"TRANSACTION"}, and every hour of every
+// day with {"bucket":"PENDING"} (creates cut short); it re-checks the due records
 // it can within its budget and sends the rest to its own queue
 // (OPERATION_QUEUE_URL), whose batches it re-checks too. RECHECK_TIME_ZONE
 // (default Europe/Paris) is the calendar's time zone.

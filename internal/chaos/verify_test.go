@@ -176,9 +176,10 @@ func checkBalances(t *testing.T, s *stack, w *world, reqs []*request, executed f
 	return len(want)
 }
 
-// publishLeftovers runs the weekday re-check of the TRANSACTION bucket
-// (forced, as a manual run) until nothing is due: it publishes what a
-// killed invocation left in an outbox, as the schedule does.
+// publishLeftovers runs the PENDING sweep and the weekday re-check of the
+// TRANSACTION bucket (forced, as a manual run) until nothing is due: it
+// settles the creates a kill cut short and publishes what a killed
+// invocation left in an outbox, as the schedules do.
 func publishLeftovers(t *testing.T, s *stack) (runs int, rep []operations.RecheckReport) {
 	t.Helper()
 	h, err := operations.NewRecheckHandler(s.d.Service, records.BucketTransaction, nil, s.d.Log, "")
@@ -192,9 +193,13 @@ func publishLeftovers(t *testing.T, s *stack) (runs int, rep []operations.Rechec
 	// create's PendingRecheck.
 	s.clock.Advance(10*time.Minute + time.Second)
 	for runs = 1; runs <= 10; runs++ {
-		r, err := h.HandleScheduled(s.e.Ctx, operations.RecheckEvent{Bucket: records.BucketTransaction, Force: true})
-		if err != nil {
-			t.Fatal(err)
+		var r operations.RecheckReport
+		for _, b := range []string{records.BucketPending, records.BucketTransaction} {
+			one, err := h.HandleScheduled(s.e.Ctx, operations.RecheckEvent{Bucket: b, Force: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Due, r.Rechecked, r.Changed = r.Due+one.Due, r.Rechecked+one.Rechecked, r.Changed+one.Changed
 		}
 		rep = append(rep, r)
 		if r.Due == 0 || r.Rechecked == 0 && r.Changed == 0 {

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/schedule"
@@ -741,10 +743,14 @@ func recheckBucket(t *testing.T, folder string) string {
 // Friday only, in the RecheckTimeZone calendar (whose default the code
 // loads, and which the function gets as RECHECK_TIME_ZONE), within the
 // hours its code works (8-17 for documents), enabled, whose Input is
-// exactly {"bucket": <the main's bucket>}; and no other function has
+// exactly {"bucket": <the main's bucket>}; the TRANSACTION function also
+// has the PENDING sweep (checkPendingSweep); and no other function has
 // a schedule but the hook jobs (reconcile-hooks, register-hooks: one daily
 // schedule each, checked by checkHookJobSchedule).
 func TestRecheckSchedules(t *testing.T) {
+	if operations.PendingGiveUp+time.Hour > operations.PendingProofLimit {
+		t.Errorf("an hourly sweep may reach a record %v old, past PendingProofLimit %v", operations.PendingGiveUp+time.Hour, operations.PendingProofLimit)
+	}
 	tp := template(t)
 	zone := Str(tp.Parameters["RecheckTimeZone"]["Default"])
 	if _, err := operations.RecheckLocation(zone); err != nil || zone != schedule.DefaultTimeZone {
@@ -768,6 +774,7 @@ func TestRecheckSchedules(t *testing.T) {
 		if len(f.Routes()) > 0 {
 			t.Errorf("%s: a re-check function with an HTTP route", f.LogicalID)
 		}
+		schedules = checkPendingSweep(t, f, bucket, schedules)
 		if len(schedules) != 1 {
 			t.Errorf("%s: %d ScheduleV2 events, want one", f.LogicalID, len(schedules))
 			continue
@@ -854,4 +861,40 @@ func readOpenAPI(t *testing.T) map[string]any {
 		t.Fatalf("openapi.yaml: %v", err)
 	}
 	return doc
+}
+
+// checkPendingSweep checks that the TRANSACTION re-check function, and only
+// it, has one schedule with Input {"bucket":"PENDING"} that runs every hour
+// of every day (Mangopay forgets Idempotency-Keys after 24 h, weekends
+// included), enabled; it returns the function's other schedules.
+func checkPendingSweep(t *testing.T, f Function, bucket string, schedules []Event) []Event {
+	t.Helper()
+	var rest, sweeps []Event
+	for _, e := range schedules {
+		var in map[string]any
+		if json.Unmarshal([]byte(Str(e.Properties["Input"])), &in) == nil && in["bucket"] == records.BucketPending {
+			sweeps = append(sweeps, e)
+		} else {
+			rest = append(rest, e)
+		}
+	}
+	want := 0
+	if bucket == records.BucketTransaction {
+		want = 1
+	}
+	if len(sweeps) != want {
+		t.Errorf("%s: %d PENDING sweeps, want %d", f.LogicalID, len(sweeps), want)
+	}
+	for _, e := range sweeps {
+		expr := Str(e.Properties["ScheduleExpression"])
+		fields := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(expr, "cron("), ")"))
+		if err := checkScheduleExpression(expr); err != nil || len(fields) != 6 || fields[1] != "*" ||
+			!slices.Contains([]string{"*", "?"}, fields[2]) || !slices.Contains([]string{"*", "?"}, fields[4]) {
+			t.Errorf("%s event %s: %q (%v), want a cron running every hour of every day", f.LogicalID, e.Name, expr, err)
+		}
+		if st := Str(e.Properties["State"]); st != "" && st != "ENABLED" {
+			t.Errorf("%s event %s: State %s", f.LogicalID, e.Name, st)
+		}
+	}
+	return rest
 }

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,6 +35,30 @@ func TestCronNext(t *testing.T) {
 	for _, bad := range []string{"cron(0 8 * *)", "cron(61 * * * ? *)", "every day", "rate(0 minutes)", "cron(0 8 ? * FUNDAY *)"} {
 		if _, err := ParseCron(bad, ""); err == nil {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestScheduleByEvent(t *testing.T) {
+	one := &FunctionSpec{Name: "recheck-documents", Schedules: []ScheduleSpec{{Name: "Weekdays", Input: `{"bucket":"DOCUMENT"}`}}}
+	two := &FunctionSpec{Name: "recheck-transactions", Schedules: []ScheduleSpec{
+		{Name: "PendingSweep", Input: `{"bucket":"PENDING"}`}, {Name: "Weekdays", Input: `{"bucket":"TRANSACTION"}`}}}
+	for _, c := range []struct {
+		f         *FunctionSpec
+		event     string
+		want, err string
+	}{
+		{one, "", "Weekdays", ""},
+		{one, "Weekdays", "Weekdays", ""},
+		{two, "Weekdays", "Weekdays", ""},
+		{two, "PendingSweep", "PendingSweep", ""},
+		{two, "", "", "recheck-transactions has 2 schedules (PendingSweep, Weekdays): name one"},
+		{two, "Nightly", "", `no schedule "Nightly"`},
+		{&FunctionSpec{Name: "get-user"}, "", "", "get-user has no schedule"},
+	} {
+		got, err := c.f.schedule(c.event)
+		if got.Name != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s schedule(%q) = %q, %v; want %q, %q", c.f.Name, c.event, got.Name, err, c.want, c.err)
 		}
 	}
 }

@@ -315,7 +315,7 @@ func (d *demo) story(ctx context.Context) error {
 	}
 	d.say("payout %s of %s to the IBAN account: %s", po.ID, money(demoPayout), po.Status)
 	d.expect("payout status when created", po.Status, "CREATED")
-	recheck, err = d.s.RunSchedule(ctx, "recheck-transactions", map[string]any{"force": true})
+	recheck, err = d.s.RunSchedule(ctx, "recheck-transactions/Weekdays", map[string]any{"force": true})
 	if err != nil {
 		return err
 	}

@@ -228,7 +228,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // serveControl answers the local controls:
 //
-//	POST /__local/schedules/{function}  run a function's schedule now (a JSON
+//	POST /__local/schedules/{function}[/{event}]
+//	                                    run a function's schedule now (a JSON
 //	                                    body is merged over its Input)
 //	GET  /__local/outcomes              the events received on the local bus
 //	GET  /__local/                      what runs where
@@ -286,23 +287,25 @@ func (s *Stack) Info() Info {
 	return i
 }
 
-// RunSchedule invokes a function with its (first) schedule's Input, with
-// extra's keys set over it (e.g. {"force": true}), and returns the
-// function's answer.
-func (s *Stack) RunSchedule(ctx context.Context, name string, extra map[string]any) ([]byte, error) {
+// RunSchedule invokes a function with a schedule's Input, with extra's
+// keys set over it (e.g. {"force": true}), and returns the function's
+// answer. ref is "function" for a function with one schedule, or
+// "function/Event" naming the schedule's event in template.yaml.
+func (s *Stack) RunSchedule(ctx context.Context, ref string, extra map[string]any) ([]byte, error) {
+	name, event, _ := strings.Cut(ref, "/")
 	f, ok := s.Functions[name]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownFunction, name)
 	}
-	if len(f.Schedules) == 0 {
-		return nil, fmt.Errorf("%s has no schedule in template.yaml", name)
+	sch, err := f.schedule(event)
+	if err != nil {
+		return nil, err
 	}
-	sch := f.Schedules[0]
 	input := []byte(sch.Input)
 	if len(extra) > 0 {
 		m := map[string]any{}
 		if err := json.Unmarshal(input, &m); err != nil {
-			return nil, fmt.Errorf("%s's schedule Input is not a JSON object", name)
+			return nil, fmt.Errorf("%s's schedule %s: its Input is not a JSON object", name, sch.Name)
 		}
 		for k, v := range extra {
 			m[k] = v

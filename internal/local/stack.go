@@ -451,7 +451,7 @@ func truncate(s string, n int) string {
 func (s *Stack) printStarted() {
 	o := s.out
 	fmt.Fprintf(o, "lambda-mangopay local stack (%d functions from template.yaml)\n", len(s.Functions))
-	fmt.Fprintf(o, "  HTTP API      %s  (%d routes; control: POST %s/__local/schedules/<function>, GET %s/__local/outcomes)\n",
+	fmt.Fprintf(o, "  HTTP API      %s  (%d routes; control: POST %s/__local/schedules/<function>[/<event>], GET %s/__local/outcomes)\n",
 		s.APIURL, len(s.routes), s.APIURL, s.APIURL)
 	if s.Fake != nil {
 		fmt.Fprintf(o, "  Mangopay fake %s  (controls: %s/__fake/..., client id %s)\n", s.MangopayURL, s.MangopayURL, s.Fake.ClientID)

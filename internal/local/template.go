@@ -61,6 +61,25 @@ type ScheduleSpec struct {
 	Input      string
 }
 
+// schedule returns the schedule named event, or the only one when event
+// is "".
+func (f *FunctionSpec) schedule(event string) (ScheduleSpec, error) {
+	var names []string
+	for _, sc := range f.Schedules {
+		if sc.Name == event || (event == "" && len(f.Schedules) == 1) {
+			return sc, nil
+		}
+		names = append(names, sc.Name)
+	}
+	switch {
+	case len(names) == 0:
+		return ScheduleSpec{}, fmt.Errorf("%s has no schedule in template.yaml", f.Name)
+	case event == "":
+		return ScheduleSpec{}, fmt.Errorf("%s has %d schedules (%s): name one, e.g. %s/%s", f.Name, len(names), strings.Join(names, ", "), f.Name, names[0])
+	}
+	return ScheduleSpec{}, fmt.Errorf("%s has no schedule %q (it has %s)", f.Name, event, strings.Join(names, ", "))
+}
+
 // UploadSpec is one S3 event.
 type UploadSpec struct {
 	Bucket string // logical id

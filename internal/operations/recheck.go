@@ -24,15 +24,24 @@ import (
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
-// PendingGiveUp is the age after which a record still PENDING, whose
-// Idempotency-Key Mangopay does not know, is failed as "never reached
-// Mangopay". Mangopay keeps an Idempotency-Key's answer 24 h: until then
-// "not found" at GET /responses/{key} proves that no request with the key
-// was processed; after that it proves nothing (the key may have been
-// forgotten), and a caller's retry with the same key could create the
-// object a second time. 23 h leaves an hour of margin for clock skew and
-// for the run itself.
-const PendingGiveUp = 23 * time.Hour
+// Mangopay keeps an Idempotency-Key's answer 24 h after the first request
+// with it. Our record is written before that request, so until 24 h after
+// the record was created "not found" at GET /responses/{key} proves that
+// no request with the key was processed; after that it proves nothing
+// (the key may have been forgotten), and sending the request again under
+// the same key could create the object a second time.
+const (
+	// PendingGiveUp is the age after which a transaction still PENDING
+	// whose key Mangopay does not know is failed as "never reached
+	// Mangopay", and after which a retry of its create is no longer sent
+	// (it is settled through GET /responses/{key} instead).
+	PendingGiveUp = 22 * time.Hour
+	// PendingProofLimit is the age up to which "not found" is trusted as
+	// proof: half an hour of margin before the 24 h for clock skew. The
+	// hourly PENDING sweep reaches a record within an hour of
+	// PendingGiveUp, well inside it.
+	PendingProofLimit = 23*time.Hour + 30*time.Minute
+)
 
 // RecheckTimeZoneVar is the environment variable naming the re-check
 // calendar's time zone (default schedule.DefaultTimeZone).
@@ -121,10 +130,11 @@ type recheckRun struct {
 	rep   *RecheckReport
 }
 
-// RecheckDue re-checks the records of bucket (records.BucketDocument or
-// BucketTransaction; BucketOther handles pages) due at now, page by page,
-// under budget. It reads only the due records. A run on a weekend, or for
-// documents outside 8-17, does nothing unless budget.Force.
+// RecheckDue re-checks the records of bucket (records.BucketDocument,
+// BucketTransaction or BucketPending; BucketOther handles pages) due at
+// now, page by page, under budget. It reads only the due records. A run on
+// a weekend, or for documents outside 8-17, does nothing unless
+// budget.Force; BucketPending runs every hour of every day.
 func (s *Service) RecheckDue(ctx context.Context, bucket string, now time.Time, budget RecheckBudget) (RecheckReport, error) {
 	rep := RecheckReport{Bucket: bucket}
 	run, err := s.newRecheckRun(now, &budget, &rep)
@@ -257,8 +267,11 @@ func (s *Service) newRecheckRun(now time.Time, b *RecheckBudget, rep *RecheckRep
 
 // recheckHours reports whether a scheduled run of bucket may work at now.
 func recheckHours(bucket string, now time.Time, loc *time.Location) bool {
-	if bucket == records.BucketDocument {
+	switch bucket {
+	case records.BucketDocument:
 		return schedule.InBusinessHours(now, loc, schedule.OpenHour, schedule.CloseHour)
+	case records.BucketPending:
+		return true // Mangopay forgets keys on weekends too
 	}
 	return schedule.IsWeekday(now, loc)
 }
@@ -406,15 +419,14 @@ func (s *Service) recheckDocumentDue(ctx context.Context, rec *records.Record, n
 
 // recoverPendingTx looks up a transaction left PENDING (its create cut
 // short) at GET /responses/{key}: found, Mangopay's answer is stored as
-// the create would have stored it (a refusal fails the record); not found
-// and younger than PendingGiveUp, it stays PENDING for the original
-// caller's retry, checked again later; not found after PendingGiveUp it
-// is failed as never having reached Mangopay.
+// the create would have stored it (a refusal fails the record); not found,
+// see pendingNotFound. loc is the re-check calendar; nil (the create path)
+// leaves a CREATED answer due at once, as a create does.
 func (s *Service) recoverPendingTx(ctx context.Context, rec *records.Record, now time.Time, loc *time.Location) (outcome, error) {
 	resp, err := s.MP.GetIdempotencyResponse(ctx, records.IdempotencyKey(rec.ID))
 	var mpErr *mangopay.Error
 	if errors.As(err, &mpErr) && mpErr.Type == mangopay.TypeCorrelationIDNotFound {
-		return s.pendingNotFound(ctx, rec, now, loc)
+		return s.pendingNotFound(ctx, rec, now)
 	}
 	if err != nil {
 		return 0, err
@@ -424,7 +436,7 @@ func (s *Service) recoverPendingTx(ctx context.Context, rec *records.Record, now
 		refusal := mangopay.DecodeError(status, resp.Resource)
 		if !mangopay.IsValidation(refusal) {
 			// Mangopay failed on its side: the caller's retry may pass.
-			return s.pushPending(ctx, rec, now, loc)
+			return s.pushPending(ctx, rec, now)
 		}
 		_, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
 			r.SyncState, r.SyncError = records.SyncFailed, refusal.Error()
@@ -439,32 +451,55 @@ func (s *Service) recoverPendingTx(ctx context.Context, rec *records.Record, now
 	_, err = s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
 		apply(r)
 		r.Raw, r.SyncState, r.SyncError = resp.Resource, records.SyncSynced, ""
-		nextWeekday(r, now, loc)
+		if loc != nil {
+			nextWeekday(r, now, loc)
+		}
 		return nil
 	})
 	return outChanged, err
 }
 
-// pendingNotFound handles a PENDING record Mangopay has no answer for.
-func (s *Service) pendingNotFound(ctx context.Context, rec *records.Record, now time.Time, loc *time.Location) (outcome, error) {
-	if now.Sub(rec.CreatedAt) < PendingGiveUp {
-		return s.pushPending(ctx, rec, now, loc)
+// pendingNotFound handles a PENDING record Mangopay has no answer for:
+// younger than PendingGiveUp, it stays PENDING for the original caller's
+// retry, checked again by the next hourly sweep; up to PendingProofLimit,
+// "not found" proves it never reached Mangopay and it is failed; older,
+// nothing can be proved (Mangopay may have forgotten the key): it stays
+// PENDING, leaves the re-check index and says why, for someone to
+// reconcile by hand (create refuses to send it again, see create).
+func (s *Service) pendingNotFound(ctx context.Context, rec *records.Record, now time.Time) (outcome, error) {
+	age := now.Sub(rec.CreatedAt)
+	switch {
+	case age < PendingGiveUp:
+		return s.pushPending(ctx, rec, now)
+	case age < PendingProofLimit:
+		_, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
+			r.SyncState = records.SyncFailed
+			r.SyncError = fmt.Sprintf("never reached Mangopay: no answer for its Idempotency-Key %d h after it was written (Mangopay keeps keys 24 h); create a new one",
+				int(age.Hours()))
+			return nil
+		})
+		return outChanged, err
 	}
 	_, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
-		r.SyncState = records.SyncFailed
-		r.SyncError = fmt.Sprintf("never reached Mangopay: no answer for its Idempotency-Key %d h after it was written (Mangopay keeps keys 24 h); create a new one",
-			int(PendingGiveUp.Hours()))
+		r.SyncError, r.RecheckAt = unknownOutcome(rec, age), nil
 		return nil
 	})
 	return outChanged, err
 }
 
-// pushPending leaves a record PENDING and moves its next check: the next
-// weekday run, but never later than PendingGiveUp after it was written
-// (and never sooner than the pending delay), so that it is decided while
+// unknownOutcome is the SyncError of a PENDING transaction whose outcome
+// can no longer be learnt from Mangopay's idempotency store.
+func unknownOutcome(rec *records.Record, age time.Duration) string {
+	return fmt.Sprintf("outcome unknown: the create was cut short and Mangopay no longer remembers its Idempotency-Key (%d h old, keys are kept 24 h); "+
+		"look for it among the wallet's transactions at Mangopay (created %s) before creating a new one", int(age.Hours()), rec.CreatedAt.Format(time.RFC3339))
+}
+
+// pushPending leaves a record PENDING and moves its next check: an hour
+// on (the PENDING sweep runs every hour of every day), but never later
+// than PendingGiveUp after it was written, so that it is decided while
 // Mangopay still remembers its key.
-func (s *Service) pushPending(ctx context.Context, rec *records.Record, now time.Time, loc *time.Location) (outcome, error) {
-	next := schedule.NextWeekday(now, loc, schedule.OpenHour).UTC()
+func (s *Service) pushPending(ctx context.Context, rec *records.Record, now time.Time) (outcome, error) {
+	next := now.Add(max(s.pendingRecheck(), time.Hour))
 	if giveUp := rec.CreatedAt.Add(PendingGiveUp); giveUp.Before(next) {
 		next = giveUp
 	}

@@ -10,10 +10,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
 // RecheckEvent is what the EventBridge Scheduler schedule sends (its
-// Input, verbatim): {"bucket":"TRANSACTION"}. Force runs outside the
+// Input, verbatim): {"bucket":"TRANSACTION"}, or {"bucket":"PENDING"} for
+// the hourly sweep of creates cut short. Force runs outside the
 // weekday hours (a manual invocation).
 type RecheckEvent struct {
 	Bucket string `json:"bucket"`
@@ -32,7 +34,8 @@ type RecheckMessage struct {
 // batches are re-checked by the same function.
 type RecheckHandler struct {
 	Service *Service
-	// Bucket is the only bucket this function re-checks.
+	// Bucket is the bucket this function re-checks; the TRANSACTION
+	// function also sweeps BucketPending (see Handles).
 	Bucket string
 	// Queue is the function's own queue (OPERATION_QUEUE_URL).
 	Queue api.Sender
@@ -97,24 +100,30 @@ func (h *RecheckHandler) Handle(ctx context.Context, raw json.RawMessage) (any, 
 	return nil, fmt.Errorf("re-check %s: unsupported event: expected {\"bucket\":%q} from EventBridge Scheduler or an SQS batch", h.Bucket, h.Bucket)
 }
 
+// Handles reports whether the function re-checks bucket: its own, and
+// for the TRANSACTION function the PENDING transactions as well.
+func (h *RecheckHandler) Handles(bucket string) bool {
+	return bucket == h.Bucket || (h.Bucket == records.BucketTransaction && bucket == records.BucketPending)
+}
+
 // HandleScheduled re-checks the due records up to the budget and sends
 // the ids beyond it to the queue.
 func (h *RecheckHandler) HandleScheduled(ctx context.Context, ev RecheckEvent) (RecheckReport, error) {
-	if ev.Bucket != h.Bucket {
+	if !h.Handles(ev.Bucket) {
 		return RecheckReport{}, fmt.Errorf("this function re-checks bucket %s, not %q", h.Bucket, ev.Bucket)
 	}
 	b := h.Budget
 	b.Force = ev.Force
 	if h.Queue != nil {
 		b.Overflow = func(ctx context.Context, ids []string) error {
-			body, err := json.Marshal(RecheckMessage{Bucket: h.Bucket, IDs: ids})
+			body, err := json.Marshal(RecheckMessage{Bucket: ev.Bucket, IDs: ids})
 			if err != nil {
 				return err
 			}
-			return h.Queue.Send(ctx, string(body), map[string]string{api.AttrOperation: "recheck-" + h.Bucket})
+			return h.Queue.Send(ctx, string(body), map[string]string{api.AttrOperation: "recheck-" + ev.Bucket})
 		}
 	}
-	rep, err := h.Service.RecheckDue(ctx, h.Bucket, h.now(), b)
+	rep, err := h.Service.RecheckDue(ctx, ev.Bucket, h.now(), b)
 	h.log(ctx, "scheduled", rep, err)
 	return rep, err
 }
@@ -136,7 +145,7 @@ func (h *RecheckHandler) HandleSQS(ctx context.Context, ev events.SQSEvent) (eve
 			continue
 		}
 		var m RecheckMessage
-		if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || m.Bucket != h.Bucket {
+		if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || !h.Handles(m.Bucket) {
 			// Never passes: log it and let it go (nothing to dead-letter
 			// beyond ids the next scheduled run reads again anyway).
 			h.Log.ErrorContext(ctx, "re-check: bad queue message", "bucket", h.Bucket, "message_id", msg.MessageId, "body", msg.Body)
@@ -145,7 +154,7 @@ func (h *RecheckHandler) HandleSQS(ctx context.Context, ev events.SQSEvent) (eve
 		b := h.Budget
 		b.Force = true
 		rep, err := h.Service.RecheckIDs(ctx, m.IDs, h.now(), b)
-		rep.Bucket = h.Bucket
+		rep.Bucket = m.Bucket
 		h.log(ctx, "queue", rep, err)
 		if err != nil || len(rep.RetryIDs) > 0 {
 			fail()

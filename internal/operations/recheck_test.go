@@ -223,7 +223,7 @@ func TestRecheckPendingPayoutThroughResponses(t *testing.T) {
 	}
 
 	now := made.CreatedAt.Add(15 * time.Minute)
-	rep := rcRun(t, e, records.BucketTransaction, now, operations.RecheckBudget{Force: true})
+	rep := rcRun(t, e, records.BucketPending, now, operations.RecheckBudget{Force: true})
 	got := rcGet(t, e, made.ID)
 	if rep.Changed != 1 || got.SyncState != records.SyncSynced || got.Status != "CREATED" || got.MangopayID == "" || e.Fake.Count("payouts") != 1 {
 		t.Fatalf("found at /responses: %+v; %+v", rep, got)
@@ -235,7 +235,7 @@ func TestRecheckPendingPayoutThroughResponses(t *testing.T) {
 	}
 
 	later := never.CreatedAt.Add(operations.PendingGiveUp + time.Minute)
-	rcRun(t, e, records.BucketTransaction, later, operations.RecheckBudget{Force: true})
+	rcRun(t, e, records.BucketPending, later, operations.RecheckBudget{Force: true})
 	failed := rcGet(t, e, never.ID)
 	if failed.SyncState != records.SyncFailed || !strings.Contains(failed.SyncError, "never reached Mangopay") || failed.RecheckAt != nil {
 		t.Fatalf("not found after 23 h: %+v", failed)

@@ -68,6 +68,8 @@ func (s *Service) create(ctx context.Context, call api.Call, draft *records.Reco
 		return api.Created(rec), nil
 	case rec.SyncState == records.SyncFailed:
 		return api.Result{}, refused(rec)
+	case rec.Kind.IsTransaction() && s.now().Sub(rec.CreatedAt) >= PendingGiveUp:
+		return s.settleStale(ctx, rec)
 	case call.Async:
 		return api.Accepted(rec), nil
 	}
@@ -85,6 +87,31 @@ func (s *Service) create(ctx context.Context, call api.Call, draft *records.Reco
 		return api.Result{}, fmt.Errorf("storing Mangopay's answer for %s: %w", draft.ID, err)
 	}
 	return api.Created(rec), nil
+}
+
+// settleStale answers a retry of a transaction's create whose record has
+// been PENDING for PendingGiveUp or more: sending it again could pay twice
+// once Mangopay forgets the key, so its outcome is read from GET
+// /responses/{key} instead (see recoverPendingTx), and the record answers
+// as it then stands: created, refused, or 409 while nothing can be proved.
+func (s *Service) settleStale(ctx context.Context, rec *records.Record) (api.Result, error) {
+	if _, err := s.recoverPendingTx(ctx, rec, s.now(), nil); err != nil {
+		return api.Result{}, fmt.Errorf("settling %s, PENDING since %s: %w", rec.ID, rec.CreatedAt.Format(time.RFC3339), err)
+	}
+	after, err := s.Records.Get(ctx, rec.ID)
+	if err != nil {
+		return api.Result{}, err
+	}
+	switch after.SyncState {
+	case records.SyncSynced:
+		return api.Created(after), nil
+	case records.SyncFailed:
+		return api.Result{}, refused(after)
+	}
+	if after.SyncError != "" { // nothing more will be learnt: for a person to reconcile
+		return api.Result{}, &api.Error{Status: http.StatusConflict, Title: "Outcome not known", Detail: fmt.Sprintf("record %s: %s", after.ID, after.SyncError)}
+	}
+	return api.Result{}, stateConflict("record %s: Mangopay's answer to its create is not known yet; retry later", after.ID)
 }
 
 // writePending creates the PENDING record, or returns the one a previous

@@ -25,8 +25,8 @@
 //
 // A handler creates the record PENDING before calling Mangopay, with
 // RecheckAt set to a short grace period: if the invocation dies, the
-// scheduler finds the record in by_recheck (bucket OTHER, DOCUMENT or
-// TRANSACTION) and recovers it with the Mangopay idempotency key derived
+// scheduler finds the record in by_recheck (bucket PENDING for a
+// transaction, swept hourly every day; OTHER or DOCUMENT) and recovers it with the Mangopay idempotency key derived
 // from its id (IdempotencyKey). When Mangopay answers, Update stores its
 // Status, ResultCode, ResultMessage and raw payload and sets SyncState
 // SYNCED (or FAILED with SyncError). While the answer is provisional (a

@@ -13,9 +13,15 @@ const (
 	BucketDocument    = "DOCUMENT"    // KYC documents in VALIDATION_ASKED
 	BucketTransaction = "TRANSACTION" // pay-ins, payouts, ... in CREATED
 	BucketOther       = "OTHER"       // any other record still PENDING
+	// BucketPending holds transactions whose create was cut short
+	// (SyncPending): they must be settled while Mangopay still remembers
+	// their Idempotency-Key (24 h), so they are swept every hour of every
+	// day, not on the weekday calendar.
+	BucketPending = "PENDING"
 )
 
-// RecheckBucket returns the by_recheck bucket of a kind.
+// RecheckBucket returns the by_recheck bucket of a kind, for a record
+// Mangopay has answered; see (*Record).RecheckBucket.
 func RecheckBucket(k Kind) string {
 	switch {
 	case k == KindDocument:
@@ -24,6 +30,16 @@ func RecheckBucket(k Kind) string {
 		return BucketTransaction
 	}
 	return BucketOther
+}
+
+// RecheckBucket returns the by_recheck bucket the record belongs in: a
+// transaction still PENDING is in BucketPending, any other record in its
+// kind's bucket.
+func (r *Record) RecheckBucket() string {
+	if r.Kind.IsTransaction() && r.SyncState == SyncPending {
+		return BucketPending
+	}
+	return RecheckBucket(r.Kind)
 }
 
 // NeedsPolling reports whether the record still waits for Mangopay: we
@@ -82,7 +98,7 @@ func toItem(r *Record) (map[string]types.AttributeValue, error) {
 		IdxOwnerSort: string(r.Kind) + "#" + r.CreatedAt.UTC().Format(sortTime) + "#" + r.ID,
 	}
 	if r.RecheckAt != nil {
-		it.IdxRecheckBucket = RecheckBucket(r.Kind)
+		it.IdxRecheckBucket = r.RecheckBucket()
 		it.IdxRecheckAt = r.RecheckAt.Unix()
 	}
 	av, err := attributevalue.MarshalMap(it)

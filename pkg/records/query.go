@@ -61,7 +61,7 @@ type DuePage struct {
 }
 
 // DueForRecheck returns the records of a re-check bucket (BucketDocument,
-// BucketTransaction, BucketOther) whose RecheckAt is at or before now,
+// BucketTransaction, BucketPending, BucketOther) whose RecheckAt is at or before now,
 // most overdue first. It reads the sparse by_recheck index, which holds
 // only the records that need polling, so its cost follows the number of
 // pending records and not the size of the table.

@@ -20,7 +20,7 @@ const (
 	// AttrOwnerSort is "<KIND>#<created, fixed width>#<id>", so that one
 	// owner's records of one kind come back in creation order.
 	AttrOwnerSort = "owner_sort"
-	// AttrRecheckBucket is "DOCUMENT", "TRANSACTION" or "OTHER", present
+	// AttrRecheckBucket is "DOCUMENT", "TRANSACTION", "PENDING" or "OTHER", present
 	// only while the record needs polling (sparse index).
 	AttrRecheckBucket = "recheck_bucket"
 	// AttrRecheckAt is when the next check is due, epoch seconds (sparse).
