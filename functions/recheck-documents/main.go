@@ -19,11 +19,11 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// No prefetch: most runs find nothing due, and no caller waits on a run.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(false))
 	h, err := operations.NewRecheckHandler(d.Service, records.BucketDocument, d.API.Queue, d.Log, os.Getenv(operations.RecheckTimeZoneVar))
 	if err != nil {
-		d.Log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		d.Exit(err)
 	}
 	lambda.Start(h.Handle)
 }
