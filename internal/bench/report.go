@@ -62,6 +62,8 @@ func MinimumFor(fn string) Minimum {
 		return Minimum{1, 3, "1 Mangopay POST; 1 (batch) read of the records it names; claim+PENDING in 1 transaction, answer+reply in 1"}
 	case fn == "get-wallet" || fn == "get-card":
 		return Minimum{1, 2, "always re-read at Mangopay: 1 read, 1 GET, 1 write"}
+	case fn == "get-kyc-requirements":
+		return Minimum{1, 3, "always refreshes the user at Mangopay: 1 read, 1 GET, 1 write, 1 Query of its documents (and 1 GET per document in review)"}
 	case strings.HasPrefix(fn, "get-"):
 		return Minimum{0, 1, "1 GetItem of the stored record"}
 	case strings.HasPrefix(fn, "deactivate-") || strings.HasPrefix(fn, "cancel-") || fn == "update-user" || fn == "submit-document":
