@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 
 GOFILES = $(shell git ls-files -co --exclude-standard '*.go')
 
-.PHONY: test check fmt vet lint-template deps-node fuzz fuzz-short chaos bench help build clean-build run demo invoke local-cli FORCE
+.PHONY: test check fmt vet lint-template deps-node fuzz fuzz-short chaos bench help build clean-build zoneinfo run demo invoke local-cli FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -53,6 +53,12 @@ build-%Function:
 	test -f $$dir/main.go || { echo "build-$*Function: no $$dir/main.go"; exit 1; }; \
 	echo "$(LAMBDA_GOENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./$$dir"; \
 	$(LAMBDA_GOENV) $(GO) build $(LAMBDA_GOFLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./$$dir
+
+# The re-check calendar's time zones embedded in the binaries (internal/schedule/zoneinfo/): copied
+# from this toolchain's $(go env GOROOT)/lib/time/zoneinfo.zip; the zone list is the go:generate line
+# in internal/schedule/zoneinfo.go. Run after a Go upgrade (TestEmbeddedZonesMatchTheToolchain says when).
+zoneinfo: ## refresh the time zones embedded in the re-check functions from Go's zoneinfo.zip
+	$(GO) generate ./internal/schedule
 
 clean-build: ## remove build/ and .aws-sam/
 	rm -rf build .aws-sam

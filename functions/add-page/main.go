@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// Prefetch: every invocation creates at Mangopay.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(true))
 	lambda.Start(api.HandlerWithS3(d.Service.AddPageOp(), d.API, d.Service.AddPageFromS3))
 }

@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// Prefetch: every invocation creates at Mangopay.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(true))
 	lambda.Start(api.Handler(d.Service.CreateWebPayInOp(), d.API))
 }

@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// No prefetch: a GET serves the stored record; only ?refresh=true calls Mangopay.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(false))
 	lambda.Start(api.Handler(d.Service.GetUserOp(), d.API))
 }

@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// Prefetch: every GET re-reads the balance at Mangopay.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(true))
 	lambda.Start(api.Handler(d.Service.GetWalletOp(), d.API))
 }

@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// Prefetch: each hook re-reads its object at Mangopay.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(true))
 	lambda.Start(api.SQS(d.Hooks.ProcessHookOp(), d.API))
 }

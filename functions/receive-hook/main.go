@@ -13,7 +13,8 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(false)) // no Mangopay call
+	// No prefetch: never calls Mangopay (stores the notification, then SQS).
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(false))
 	if err := d.Hooks.CheckReceiver(); err != nil {
 		d.Exit(err)
 	}

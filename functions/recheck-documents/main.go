@@ -3,13 +3,13 @@
 // Monday to Friday with {"bucket":"DOCUMENT"}; it re-checks the due records
 // it can within its budget and sends the rest to its own queue
 // (OPERATION_QUEUE_URL), whose batches it re-checks too. RECHECK_TIME_ZONE
-// (default Europe/Paris) is the calendar's time zone.
+// (default Europe/Paris) is the calendar's time zone: the system's, else
+// one of those internal/schedule embeds (no time/tzdata: 450 KB).
 package main
 
 import (
 	"context"
 	"os"
-	_ "time/tzdata" // the calendar's time zone, whatever the runtime image holds
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -19,11 +19,11 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// No prefetch: most runs find nothing due, and no caller waits on a run.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(false))
 	h, err := operations.NewRecheckHandler(d.Service, records.BucketDocument, d.API.Queue, d.Log, os.Getenv(operations.RecheckTimeZoneVar))
 	if err != nil {
-		d.Log.Error("cold start failed", "error", err.Error())
-		os.Exit(1)
+		d.Exit(err)
 	}
 	lambda.Start(h.Handle)
 }

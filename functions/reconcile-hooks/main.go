@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// Prefetch: every run lists Mangopay's events.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(true))
 	lambda.Start(d.Hooks.ReconcileJob(time.Now))
 }

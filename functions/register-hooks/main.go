@@ -12,7 +12,8 @@ import (
 )
 
 func main() {
-	d := coldstart.MustLoad(context.Background())
+	// Prefetch: every run lists Mangopay's hooks.
+	d := coldstart.MustLoad(context.Background(), coldstart.WithPrefetch(true))
 	job, err := d.Hooks.RegisterJob(d.Env.HookURL)
 	if err != nil {
 		d.Exit(err)

@@ -62,6 +62,8 @@ func MinimumFor(fn string) Minimum {
 		return Minimum{1, 3, "1 Mangopay POST; 1 (batch) read of the records it names; claim+PENDING in 1 transaction, answer+reply in 1"}
 	case fn == "get-wallet" || fn == "get-card":
 		return Minimum{1, 2, "always re-read at Mangopay: 1 read, 1 GET, 1 write"}
+	case fn == "get-kyc-requirements":
+		return Minimum{1, 3, "always refreshes the user at Mangopay: 1 read, 1 GET, 1 write, 1 Query of its documents (and 1 GET per document in review)"}
 	case strings.HasPrefix(fn, "get-"):
 		return Minimum{0, 1, "1 GetItem of the stored record"}
 	case strings.HasPrefix(fn, "deactivate-") || strings.HasPrefix(fn, "cancel-") || fn == "update-user" || fn == "submit-document":
@@ -149,7 +151,7 @@ func (r *Report) writeCold(p func(string, ...any), missed *[]string) {
 	}
 	p("")
 	if bad > 0 {
-		*missed = append(*missed, fmt.Sprintf("Cold start: %d of %d functions miss init ≤ %v / first response ≤ %v. The first response includes a Secrets Manager GetSecretValue and an OAuth token call (the \"cold calls\" column), each a full round trip, plus the SDK's config loading and client construction at init. What it would take: read the secret and token lazily (only when the first Mangopay call needs them, so reads that never call Mangopay skip both), build only the AWS clients a function uses, and on AWS use the Parameters and Secrets Lambda extension or SnapStart-like provisioned concurrency for the hot paths.", bad, len(r.ColdStarts), TargetInit, TargetFirst))
+		*missed = append(*missed, fmt.Sprintf("Cold start: %d of %d functions miss init ≤ %v / first response ≤ %v. A function that calls Mangopay on every invocation prefetches its credentials and token at init (coldstart.WithPrefetch(true) in its main.go), so its first response includes a Secrets Manager GetSecretValue and an OAuth token call (the \"cold calls\" column), each a full round trip; the reads served from the stored record, receive-hook and the re-checks (WithPrefetch(false)) make neither unless their first Mangopay call needs them. Add the SDK's config loading and client construction at init. What it would take: build only the AWS clients a function uses, and on AWS use the Parameters and Secrets Lambda extension or SnapStart-like provisioned concurrency for the hot paths.", bad, len(r.ColdStarts), TargetInit, TargetFirst))
 	}
 }
 

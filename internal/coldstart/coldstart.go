@@ -50,9 +50,10 @@ type Deps struct {
 }
 
 // MustLoad builds the dependencies from the process environment, or logs
-// what is wrong and exits (Lambda then reports an init error). It
-// prefetches the Mangopay credentials and token (see WithPrefetch) unless
-// an option says otherwise.
+// what is wrong and exits (Lambda then reports an init error). Each
+// function's main says whether it prefetches the Mangopay credentials and
+// token (WithPrefetch(true) or WithPrefetch(false)); without the option
+// nothing is prefetched and the first Mangopay call fetches both.
 func MustLoad(ctx context.Context, opts ...Option) *Deps {
 	log := Logger()
 	env, err := config.Load()
@@ -60,7 +61,7 @@ func MustLoad(ctx context.Context, opts ...Option) *Deps {
 		var cfg aws.Config
 		if cfg, err = awsconfig.LoadDefaultConfig(ctx); err == nil {
 			var d *Deps
-			if d, err = New(ctx, env, cfg, log, append([]Option{WithPrefetch(true)}, opts...)...); err == nil {
+			if d, err = New(ctx, env, cfg, log, opts...); err == nil {
 				return d
 			}
 		}
@@ -91,8 +92,13 @@ type options struct {
 // so that the first invocation does not wait for both before its first
 // Mangopay call (it shares the fetches under way). It never blocks or
 // fails the cold start: a failed prefetch is logged, and the first call
-// fetches again. For functions that call Mangopay (MustLoad's default);
-// WithPrefetch(false) for one that does not (receive-hook).
+// fetches again. It is for functions whose every invocation calls
+// Mangopay (creates, updates, hook processing, the hook jobs, the reads
+// that always re-read at Mangopay). WithPrefetch(false), the default, is
+// for those that usually do not: the reads served from the stored record
+// (Mangopay only on ?refresh=true), receive-hook, and the scheduled
+// re-checks (nothing due most runs, and nobody waits on them); their
+// first Mangopay call, if any, reads the secret and gets the token.
 func WithPrefetch(on bool) Option {
 	return func(o *options) { o.prefetch = on }
 }

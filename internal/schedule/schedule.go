@@ -3,11 +3,16 @@
 // is looked at again on the next weekday (payouts, pay-ins), or at the
 // next business hour (KYC documents, polled hourly 8-17 Monday to Friday
 // like django-mangopay's Celery crontab), in the platform's time zone.
-// Everything here is pure: the caller passes the time and the location.
+// Everything here is pure (the caller passes the time and the location),
+// but for LoadLocation, which reads the system's zoneinfo database and
+// falls back to the few zones embedded in the binary (zoneinfo.go).
 package schedule
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"strings"
 	"time"
 )
 
@@ -22,16 +27,34 @@ const (
 )
 
 // LoadLocation parses a time zone name ("" means DefaultTimeZone), with an
-// error naming the variable it came from.
+// error naming the variable it came from. It reads the system's zoneinfo
+// database first (time.LoadLocation, which honours ZONEINFO), then the
+// zones embedded in the binary (EmbeddedZones): a name found in neither
+// is an error that lists the embedded ones.
 func LoadLocation(name string) (*time.Location, error) {
+	return loadLocation(name, time.LoadLocation)
+}
+
+// loadLocation is LoadLocation with the system's loader given (a test
+// passes one that finds nothing).
+func loadLocation(name string, system func(string) (*time.Location, error)) (*time.Location, error) {
 	if name == "" {
 		name = DefaultTimeZone
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("RECHECK_TIME_ZONE %q is not an IANA time zone (e.g. Europe/Paris): %w", name, err)
+	loc, sysErr := system(name)
+	if sysErr == nil {
+		return loc, nil
 	}
-	return loc, nil
+	loc, err := EmbeddedLocation(name)
+	if err == nil {
+		return loc, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("RECHECK_TIME_ZONE %q: %w", name, err)
+	}
+	return nil, fmt.Errorf("RECHECK_TIME_ZONE %q is not a time zone of this system's zoneinfo database (%w) nor one of those embedded in the binary (%s): "+
+		"set one of those (the IANA name, e.g. %s), or add the zone to the go:generate line in internal/schedule/zoneinfo.go, run go generate ./internal/schedule and redeploy",
+		name, sysErr, strings.Join(EmbeddedZones(), ", "), DefaultTimeZone)
 }
 
 // IsWeekday reports whether t falls on Monday to Friday in loc.
