@@ -59,6 +59,7 @@ type item struct {
 	Record
 	IdxOwner         string `dynamodbav:"owner,omitempty"`
 	IdxOwnerSort     string `dynamodbav:"owner_sort,omitempty"`
+	IdxParent        string `dynamodbav:"parent,omitempty"`
 	IdxRecheckBucket string `dynamodbav:"recheck_bucket,omitempty"`
 	IdxRecheckAt     int64  `dynamodbav:"recheck_at,omitempty"`
 }
@@ -80,6 +81,7 @@ func toItem(r *Record) (map[string]types.AttributeValue, error) {
 		Record:       *r,
 		IdxOwner:     ownerKey(r),
 		IdxOwnerSort: string(r.Kind) + "#" + r.CreatedAt.UTC().Format(sortTime) + "#" + r.ID,
+		IdxParent:    r.ParentID, // omitted when empty: by_parent is sparse
 	}
 	if r.RecheckAt != nil {
 		it.IdxRecheckBucket = RecheckBucket(r.Kind)
