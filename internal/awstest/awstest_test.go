@@ -134,3 +134,43 @@ func TestStartServerRunsAStandaloneServer(t *testing.T) {
 		t.Errorf("moto still answers on %s after Stop", srv.URL)
 	}
 }
+
+func TestCounterAddsUpItemsRead(t *testing.T) {
+	t.Parallel()
+	cfg, c := CountingConfig(t)
+	db := dynamodb.NewFromConfig(cfg)
+	table := aws.String("items")
+	_, err := db.CreateTable(t.Context(), &dynamodb.CreateTableInput{
+		TableName:            table,
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pk := range []string{"a", "b", "c"} {
+		if _, err := db.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: table,
+			Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A filter does not reduce what is read: 3 items read, 1 returned.
+	out, err := db.Scan(t.Context(), &dynamodb.ScanInput{TableName: table, FilterExpression: aws.String("pk = :a"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":a": &types.AttributeValueMemberS{Value: "a"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Query(t.Context(), &dynamodb.QueryInput{TableName: table, KeyConditionExpression: aws.String("pk = :b"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":b": &types.AttributeValueMemberS{Value: "b"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Items) != 1 || c.ItemsRead(dynamodb.ServiceID, "Scan") != 3 || c.ItemsRead(dynamodb.ServiceID, "Query") != 1 {
+		t.Fatalf("scan returned %d; items read: scan %d, query %d", len(out.Items),
+			c.ItemsRead(dynamodb.ServiceID, "Scan"), c.ItemsRead(dynamodb.ServiceID, "Query"))
+	}
+	c.Reset()
+	if c.ItemsRead(dynamodb.ServiceID, "Scan") != 0 {
+		t.Fatal("Reset kept the items read")
+	}
+}

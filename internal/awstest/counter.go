@@ -10,15 +10,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 )
 
 // Counter counts the HTTP requests SDK clients send, per service and
 // operation. Retries count as separate requests: that is what AWS bills
-// and what a rate limit sees. It is safe for concurrent use.
+// and what a rate limit sees. It also adds up the items DynamoDB Query
+// and Scan answers say they read (ScannedCount: what AWS bills, filter or
+// not). It is safe for concurrent use.
 type Counter struct {
 	mu    sync.Mutex
 	calls map[string]int
+	items map[string]int
 }
 
 // CountingConfig is Config with a Counter attached to every client built
@@ -31,15 +35,56 @@ func CountingConfig(t testing.TB) (aws.Config, *Counter) {
 	return cfg, c
 }
 
-// Middleware adds the counting step to a client's middleware stack; use it
-// in aws.Config.APIOptions or a client's Options.APIOptions.
+// Middleware adds the counting steps to a client's middleware stack; use it
+// in aws.Config.APIOptions or a client's Options.APIOptions. Requests are
+// counted closest to the transport (each attempt); items read are taken
+// from the decoded answer, outside the operation's deserializer.
 func (c *Counter) Middleware(stack *middleware.Stack) error {
-	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("awstest.Counter",
+	err := stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("awstest.Counter",
 		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 			middleware.DeserializeOutput, middleware.Metadata, error) {
 			c.add(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx))
 			return next.HandleDeserialize(ctx, in)
 		}), middleware.After)
+	if err != nil {
+		return err
+	}
+	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("awstest.CounterItems",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+			middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if err == nil {
+				c.addItems(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), out.Result)
+			}
+			return out, md, err
+		}), middleware.Before)
+}
+
+// addItems adds the items a DynamoDB read answer says it read.
+func (c *Counter) addItems(service, operation string, result any) {
+	var n int32
+	switch r := result.(type) {
+	case *dynamodb.QueryOutput:
+		n = r.ScannedCount
+	case *dynamodb.ScanOutput:
+		n = r.ScannedCount
+	default:
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil {
+		c.items = map[string]int{}
+	}
+	c.items[key(service, operation)] += int(n)
+}
+
+// ItemsRead returns the items read by the DynamoDB Query or Scan answers
+// counted so far (operation "Query" or "Scan"; service dynamodb.ServiceID).
+func (c *Counter) ItemsRead(service, operation string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.items[key(service, operation)]
 }
 
 func key(service, operation string) string { return service + "." + operation }
@@ -102,5 +147,5 @@ func (c *Counter) String() string {
 func (c *Counter) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.calls = nil
+	c.calls, c.items = nil, nil
 }

@@ -23,7 +23,8 @@ type needs struct {
 	queue bool
 	// async: an async create also sends to its own queue.
 	async bool
-	// indexes it queries (records.Store.ListByOwner: by_owner).
+	// indexes it queries (records.Store.ListByOwner: by_owner;
+	// ListByParent: by_parent).
 	indexes []string
 	// pages: S3 actions on the pages bucket, by key prefix.
 	pages map[string][]string
@@ -56,7 +57,7 @@ var functionNeeds = map[string]needs{
 	"get-wallet":              {},
 	// KYC: pages are stored under documents/<document>/pages/<n>; presigned
 	// uploads land under uploads/<document>/<page>, which notifies add-page.
-	"get-kyc-requirements": {indexes: []string{records.IndexByOwner}},
+	"get-kyc-requirements": {indexes: []string{records.IndexByParent}}, // the user's documents
 	"create-document":      {queue: true, async: true},
 	"add-page": {queue: true, pages: map[string][]string{
 		"s3:PutObject":    {"documents/*", "uploads/*"}, // the page; presigned uploads
@@ -69,11 +70,11 @@ var functionNeeds = map[string]needs{
 		"s3:PutObject": {"documents/*"}, "s3:GetObject": {"documents/*"},
 	}},
 	// Money (not in part 1's list; derived from their code: refunds add up
-	// earlier refunds through by_owner).
+	// the earlier refunds of their transaction through by_parent).
 	"create-transfer": {queue: true, async: true, batchRead: true}, // its wallets, then their owners
 	"get-transfer":    {},
-	"refund-payin":    {queue: true, async: true, indexes: []string{records.IndexByOwner}},
-	"refund-transfer": {queue: true, async: true, indexes: []string{records.IndexByOwner}},
+	"refund-payin":    {queue: true, async: true, indexes: []string{records.IndexByParent}},
+	"refund-transfer": {queue: true, async: true, indexes: []string{records.IndexByParent}},
 	"get-refund":      {},
 	"create-payout":   {queue: true, async: true, payoutOutcomes: true},
 	"get-payout":      {payoutOutcomes: true}, // refresh=true may see it SUCCEEDED or FAILED

@@ -90,21 +90,20 @@ func (s *Service) GetKYCRequirements(ctx context.Context, in *KYCRequirementsInp
 	return api.OK(kycRequirements(user, docs)), nil
 }
 
-// userDocuments lists the user's document records, oldest first, with
-// those in review refreshed from Mangopay (a decision may not have
-// reached the record yet).
+// userDocuments lists the user's document records (those whose ParentID
+// is the user's record, through by_parent), oldest first, with those in
+// review refreshed from Mangopay (a decision may not have reached the
+// record yet).
 func (s *Service) userDocuments(ctx context.Context, user *records.Record) ([]*records.Record, error) {
 	var docs []*records.Record
 	token := ""
 	for {
-		list, next, err := s.Records.ListByOwner(ctx, user.OwnerRef, records.KindDocument, records.MaxPageSize, token)
+		list, next, err := s.Records.ListByParent(ctx, user.ID, records.KindDocument, records.MaxPageSize, token)
 		if err != nil {
 			return nil, err
 		}
 		for i := range list {
-			if list[i].ParentID == user.ID {
-				docs = append(docs, &list[i])
-			}
+			docs = append(docs, &list[i])
 		}
 		if next == "" {
 			break

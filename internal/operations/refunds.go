@@ -169,17 +169,18 @@ type refundTotals struct {
 // self: SUCCEEDED ones and those still CREATED at Mangopay (which may yet
 // succeed); FAILED ones took nothing. A refund whose outcome we do not
 // know (PENDING) makes the totals unknown: 409, to retry once it is
-// settled.
+// settled. It reads orig's refunds only (by_parent), not every refund of
+// its owner.
 func (s *Service) refundedSoFar(ctx context.Context, orig *records.Record, self string) (refundTotals, error) {
 	var t refundTotals
 	token := ""
 	for {
-		recs, next, err := s.Records.ListByOwner(ctx, orig.OwnerRef, records.KindRefund, records.MaxPageSize, token)
+		recs, next, err := s.Records.ListByParent(ctx, orig.ID, records.KindRefund, records.MaxPageSize, token)
 		if err != nil {
 			return t, fmt.Errorf("listing the refunds of %s: %w", orig.ID, err)
 		}
 		for _, r := range recs {
-			if r.ParentID != orig.ID || r.ID == self {
+			if r.ID == self {
 				continue
 			}
 			switch {

@@ -2,6 +2,7 @@ package records
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -75,6 +76,7 @@ type item struct {
 	Record
 	IdxOwner         string `dynamodbav:"owner,omitempty"`
 	IdxOwnerSort     string `dynamodbav:"owner_sort,omitempty"`
+	IdxParent        string `dynamodbav:"parent,omitempty"`
 	IdxRecheckBucket string `dynamodbav:"recheck_bucket,omitempty"`
 	IdxRecheckAt     int64  `dynamodbav:"recheck_at,omitempty"`
 }
@@ -91,11 +93,30 @@ func ownerKey(r *Record) string {
 	return r.OwnerRef
 }
 
+// ListedByParent are the kinds in the by_parent index: the ones some
+// operation lists by parent (a transaction's refunds, a user's
+// documents). Other kinds stay out: every item in an index with projection
+// ALL is one more write and its storage again.
+var listedByParent = []Kind{KindRefund, KindDocument}
+
+// ListedByParent reports whether records of kind k are in by_parent.
+func ListedByParent(k Kind) bool { return slices.Contains(listedByParent, k) }
+
+// parentKey is the by_parent hash key: the ParentID of a kind listed by
+// parent, else "" (not in the index).
+func parentKey(r *Record) string {
+	if ListedByParent(r.Kind) {
+		return r.ParentID
+	}
+	return ""
+}
+
 func toItem(r *Record) (map[string]types.AttributeValue, error) {
 	it := item{
 		Record:       *r,
 		IdxOwner:     ownerKey(r),
 		IdxOwnerSort: string(r.Kind) + "#" + r.CreatedAt.UTC().Format(sortTime) + "#" + r.ID,
+		IdxParent:    parentKey(r), // omitted when empty: by_parent is sparse
 	}
 	if r.RecheckAt != nil {
 		it.IdxRecheckBucket = r.RecheckBucket()

@@ -28,22 +28,55 @@ func (s *Store) ListByOwner(ctx context.Context, ownerRef string, kind Kind, lim
 	if ownerRef == "" {
 		return nil, "", fmt.Errorf("%w: empty owner reference", ErrInvalid)
 	}
+	recs, next, err := s.listByKind(ctx, IndexByOwner, AttrOwner, ownerRef, kind, limit, pageToken)
+	if err != nil {
+		return nil, "", fmt.Errorf("records: list %s of %s: %w", kind, ownerRef, err)
+	}
+	return recs, next, nil
+}
+
+// ListByParent returns one page of the records whose ParentID is parentID
+// (our record id: a transaction's refunds, a user's documents) of one
+// kind listed by parent (see ListedByParent; another kind is ErrInvalid),
+// oldest first, or of every such kind (grouped by kind) when kind is "".
+// It reads the sparse by_parent index, so its cost follows the number of
+// that parent's records, not the owner's. Paging is as in ListByOwner;
+// the index is eventually consistent. Records written before by_parent
+// existed are listed only once BackfillParent has run.
+func (s *Store) ListByParent(ctx context.Context, parentID string, kind Kind, limit int, pageToken string) ([]Record, string, error) {
+	if parentID == "" {
+		return nil, "", fmt.Errorf("%w: empty parent id", ErrInvalid)
+	}
+	if kind != "" && !ListedByParent(kind) {
+		return nil, "", fmt.Errorf("%w: %s records are not listed by parent (only %v)", ErrInvalid, kind, listedByParent)
+	}
+	recs, next, err := s.listByKind(ctx, IndexByParent, AttrParent, parentID, kind, limit, pageToken)
+	if err != nil {
+		return nil, "", fmt.Errorf("records: list %s of parent %s: %w", kind, parentID, err)
+	}
+	return recs, next, nil
+}
+
+// listByKind runs one page of a query on an index whose range key is
+// AttrOwnerSort: the items whose hashAttr is hashValue, restricted to one
+// kind (begins_with "<KIND>#") unless kind is "".
+func (s *Store) listByKind(ctx context.Context, index, hashAttr, hashValue string, kind Kind, limit int, pageToken string) ([]Record, string, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(IndexByOwner),
-		KeyConditionExpression:    aws.String("#o = :o"),
-		ExpressionAttributeNames:  map[string]string{"#o": AttrOwner},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":o": stringAV(ownerRef)},
+		IndexName:                 aws.String(index),
+		KeyConditionExpression:    aws.String("#h = :h"),
+		ExpressionAttributeNames:  map[string]string{"#h": hashAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":h": stringAV(hashValue)},
 		Limit:                     aws.Int32(pageSize(limit)),
 	}
 	if kind != "" {
-		in.KeyConditionExpression = aws.String("#o = :o AND begins_with(#s, :k)")
+		in.KeyConditionExpression = aws.String("#h = :h AND begins_with(#s, :k)")
 		in.ExpressionAttributeNames["#s"] = AttrOwnerSort
 		in.ExpressionAttributeValues[":k"] = stringAV(string(kind) + "#")
 	}
-	res, err := s.query(ctx, in, pageToken, AttrOwner, ownerRef)
+	res, err := s.query(ctx, in, pageToken, hashAttr, hashValue)
 	if err != nil {
-		return nil, "", fmt.Errorf("records: list %s of %s: %w", kind, ownerRef, err)
+		return nil, "", err
 	}
 	return res.Records, res.Next, nil
 }

@@ -18,8 +18,13 @@ const (
 	// AttrOwner holds the owner's external user id (a page's document id).
 	AttrOwner = "owner"
 	// AttrOwnerSort is "<KIND>#<created, fixed width>#<id>", so that one
-	// owner's records of one kind come back in creation order.
+	// owner's (or one parent's) records of one kind come back in creation
+	// order.
 	AttrOwnerSort = "owner_sort"
+	// AttrParent holds the record's ParentID for the kinds listed by
+	// parent (refunds under their transaction, documents under their
+	// user; see parentKey): the sparse index by_parent.
+	AttrParent = "parent"
 	// AttrRecheckBucket is "DOCUMENT", "TRANSACTION", "PENDING" or "OTHER", present
 	// only while the record needs polling (sparse index).
 	AttrRecheckBucket = "recheck_bucket"
@@ -31,9 +36,15 @@ const (
 
 // Index names.
 const (
+	// IndexByMangopayID finds a record by its Mangopay id.
 	IndexByMangopayID = "by_mangopay_id"
-	IndexByOwner      = "by_owner"
-	IndexByRecheck    = "by_recheck"
+	// IndexByOwner lists one owner's records by kind, in creation order.
+	IndexByOwner = "by_owner"
+	// IndexByRecheck holds the records due for polling, by bucket.
+	IndexByRecheck = "by_recheck"
+	// IndexByParent lists the records of one parent (ParentID) by kind,
+	// in creation order: a transaction's refunds, a user's documents.
+	IndexByParent = "by_parent"
 )
 
 // IndexSchema describes one global secondary index.
@@ -63,6 +74,7 @@ var Schema = TableSchema{
 		AttrMangopayID:    types.ScalarAttributeTypeS,
 		AttrOwner:         types.ScalarAttributeTypeS,
 		AttrOwnerSort:     types.ScalarAttributeTypeS,
+		AttrParent:        types.ScalarAttributeTypeS,
 		AttrRecheckBucket: types.ScalarAttributeTypeS,
 		AttrRecheckAt:     types.ScalarAttributeTypeN,
 	},
@@ -71,6 +83,7 @@ var Schema = TableSchema{
 		{Name: IndexByMangopayID, HashKey: AttrMangopayID, Projection: types.ProjectionTypeAll},
 		{Name: IndexByOwner, HashKey: AttrOwner, RangeKey: AttrOwnerSort, Projection: types.ProjectionTypeAll},
 		{Name: IndexByRecheck, HashKey: AttrRecheckBucket, RangeKey: AttrRecheckAt, Projection: types.ProjectionTypeAll},
+		{Name: IndexByParent, HashKey: AttrParent, RangeKey: AttrOwnerSort, Projection: types.ProjectionTypeAll},
 	},
 	TTLAttribute: AttrExpiresAt,
 	BillingMode:  types.BillingModePayPerRequest,
