@@ -74,12 +74,17 @@ func execute[T any](ctx context.Context, d *Deps, op *Operation[T], in *T, call 
 	if call.Claim != "" { // an async create handed over by its HTTP request
 		return finish(ctx, d, op, call, run(ctx, d, op, in, call))
 	}
-	proposed := ""
+	proposed, reused := "", false
 	if op.Create {
+		// A message redriven from the DLQ names the record its request
+		// wrote: it is continued, even once the key's claim has expired.
 		proposed = d.IDs.NewID(op.Kind)
+		if k, ok := records.KindOfID(call.RecordID); ok && k == op.Kind {
+			proposed, reused = call.RecordID, true
+		}
 	}
 	if call.Key == "" {
-		call.RecordID, call.Fresh = proposed, op.Create
+		call.RecordID, call.Fresh = proposed, op.Create && !reused
 		return run(ctx, d, op, in, call)
 	}
 	body, _ := json.Marshal(in)
@@ -104,7 +109,7 @@ func execute[T any](ctx context.Context, d *Deps, op *Operation[T], in *T, call 
 		return a
 	}
 	call.RecordID, call.Claim = ans.Subject, ans.Token
-	call.Fresh = op.Create && !ans.Resumed && ans.Subject == proposed
+	call.Fresh = op.Create && !ans.Resumed && ans.Subject == proposed && !reused
 	return finish(ctx, d, op, call, run(ctx, d, op, in, call))
 }
 

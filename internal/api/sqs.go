@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -113,7 +114,8 @@ func outOfTime(ctx context.Context, d *Deps, name string, msg events.SQSMessage)
 		return false
 	}
 	return deadLetter(ctx, d, name, msg, fmt.Sprintf(
-		"not started at its last reception (%d of %d): the invocation ran out of time; redrive it", receives(msg), d.MaxReceiveCount))
+		"not started at its last reception (%d of %d): the invocation ran out of time; redrive it", receives(msg), d.MaxReceiveCount),
+		attr(msg, AttrIdempotencyKey), attr(msg, AttrRecordID))
 }
 
 // handleMessage processes one message and reports whether it is done with
@@ -133,7 +135,7 @@ func handleMessage[T any, PT interface {
 				call.Key = key
 			}
 			if call.Key == "" { // a message redriven from the DLQ keeps its first id
-				call.Key = "sqs:" + cmp.Or(attr(msg, AttrSourceMessageID), msg.MessageId)
+				call.Key = sqsKeyPrefix + cmp.Or(attr(msg, AttrSourceMessageID), msg.MessageId)
 			}
 			a = execute(ctx, d, op, in, call)
 		}
@@ -146,25 +148,40 @@ func handleMessage[T any, PT interface {
 		return true
 	}
 	if a.err.Permanent() {
-		return deadLetter(ctx, d, op.Name, msg, a.err.Error())
+		return deadLetter(ctx, d, op.Name, msg, a.err.Error(), call.Key, a.recordID)
 	}
 	if !lastReception(d, msg) {
 		return false
 	}
-	return deadLetter(ctx, d, op.Name, msg, fmt.Sprintf("failed at its last reception (%d of %d): %s", receives(msg), d.MaxReceiveCount, a.err.Error()))
+	return deadLetter(ctx, d, op.Name, msg, fmt.Sprintf("failed at its last reception (%d of %d): %s", receives(msg), d.MaxReceiveCount, a.err.Error()),
+		call.Key, a.recordID)
 }
+
+// sqsKeyPrefix starts the idempotency key of a message sent without one:
+// "sqs:" and its (first) message id.
+const sqsKeyPrefix = "sqs:"
 
 // AttrSourceMessageID names, on a dead-lettered message, the message id it
 // had on the operation's queue (its default idempotency key).
 const AttrSourceMessageID = "Source-Message-Id"
 
 // deadLetter sends msg to the dead-letter queue with the reason; false if
-// that failed, so the message is retried rather than lost.
-func deadLetter(ctx context.Context, d *Deps, name string, msg events.SQSMessage, reason string) bool {
+// that failed, so the message is retried rather than lost. The copy keeps
+// the request's identity, so that a redrive continues the same request
+// instead of starting another: its idempotency key (key; with none, the
+// source message id is the key) and the record it wrote (recordID, ""
+// if none), which a create reuses even once the key's claim has expired.
+func deadLetter(ctx context.Context, d *Deps, name string, msg events.SQSMessage, reason, key, recordID string) bool {
 	if len(reason) > 1000 {
 		reason = reason[:1000]
 	}
 	attrs := map[string]string{AttrFailureReason: reason, AttrOperation: name, AttrSourceMessageID: cmp.Or(attr(msg, AttrSourceMessageID), msg.MessageId)}
+	if key != "" && !strings.HasPrefix(key, sqsKeyPrefix) {
+		attrs[AttrIdempotencyKey] = key
+	}
+	if recordID != "" {
+		attrs[AttrRecordID] = recordID
+	}
 	if err := d.DeadLetters.Send(ctx, msg.Body, attrs); err != nil {
 		d.Log.ErrorContext(ctx, "dead-lettering failed", "operation", name, "message_id", msg.MessageId, "error", err.Error())
 		return false

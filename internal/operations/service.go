@@ -122,7 +122,12 @@ func (s *Service) writePending(ctx context.Context, call api.Call, draft *record
 	draft.RecheckAt = &due
 	err := s.Records.Create(ctx, draft)
 	if errors.Is(err, records.ErrExists) {
-		return s.Records.Get(ctx, draft.ID)
+		rec, err := s.Records.Get(ctx, draft.ID)
+		if err == nil && (rec.Kind != draft.Kind || rec.OwnerRef != draft.OwnerRef) {
+			// Only a forged Record-Id attribute can get here.
+			return nil, api.Conflict(fmt.Sprintf("record %s belongs to another request (a %s of %s); send this one without that Record-Id", rec.ID, rec.Kind, rec.OwnerRef))
+		}
+		return rec, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("writing the pending record: %w", err)
