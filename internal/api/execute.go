@@ -110,8 +110,7 @@ func execute[T any](ctx context.Context, d *Deps, op *Operation[T], in *T, call 
 
 // finish stores a final answer under the claim, or releases the claim when
 // the failure may pass (later, or once the user acted), so a retry runs
-// again. A queued async create keeps
-// its claim: the worker finishes it.
+// again. A queued async create keeps its claim: the worker finishes it.
 func finish[T any](ctx context.Context, d *Deps, op *Operation[T], call Call, a answer) answer {
 	switch {
 	case a.queued:

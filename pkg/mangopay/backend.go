@@ -181,7 +181,7 @@ func (b *HTTPBackend) roundTrip(ctx context.Context, a *attempt) (*Response, []b
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		// A PendingUserAction challenge asks for the user's SCA: our token
-		// is fine, so it is kept, and the answer is final (retryable).
+		// is fine, so it is kept, and the answer is final (see retryable).
 		if redirect, ok := pendingUserAction(resp.Header); ok {
 			return resp, nil, &SCARequiredError{StatusCode: resp.StatusCode, RedirectURL: redirect}
 		}
