@@ -84,6 +84,16 @@ type Error struct {
 	// Transient marks a 4xx that a later retry may pass (a duplicate of a
 	// request still running).
 	Transient bool
+	// RedirectURL, when set, is where the caller must send its user before
+	// trying again: the answer's redirect_url member. It may carry a token
+	// and is never part of Error(), which is logged and becomes a dead
+	// letter's reason.
+	RedirectURL string
+	// UserAction marks a refusal only the user can lift (strong customer
+	// authentication): permanent for a queue (dead-lettered, not retried),
+	// but not kept as the idempotent answer of the request, so that the
+	// same request passes once the user acted.
+	UserAction bool
 }
 
 // Error describes the problem.

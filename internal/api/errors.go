@@ -20,7 +20,10 @@ func classify(err error) *Error {
 		return e
 	}
 	var mp *mangopay.Error
+	var sca *mangopay.SCARequiredError
 	switch {
+	case errors.As(err, &sca):
+		return scaRequired(sca)
 	case errors.As(err, &mp):
 		return fromMangopay(mp)
 	case errors.Is(err, records.ErrNotFound):
@@ -64,4 +67,28 @@ func fromMangopay(mp *mangopay.Error) *Error {
 		detail = mp.Type + ": " + mp.Message
 	}
 	return &Error{Status: http.StatusUnprocessableEntity, Title: "Refused by Mangopay", Detail: detail, Fields: fields}
+}
+
+// scaRequired answers Mangopay's request for the user's strong customer
+// authentication (a 401 PendingUserAction challenge to us).
+//
+// The status is 403, not 401 or 503: 401 would tell our caller that its
+// own credentials (IAM or JWT) were refused, and 503 that Mangopay or AWS
+// is down, and both invite retrying the same request, which cannot pass
+// until the user authenticates. 403 says what it is: this access is
+// refused until the user, not the caller, does something. (409 was the
+// other candidate, but this API's 409s are about records and idempotency
+// keys, one of them to be retried after Retry-After.) It is permanent for a
+// queue (dead-lettered with its reason, never retried on its own) and not
+// stored as an idempotent answer (UserAction). The redirect URL goes in the
+// redirect_url member only, never in the detail, which is logged.
+func scaRequired(sca *mangopay.SCARequiredError) *Error {
+	detail := "Mangopay asks for the strong customer authentication of the wallet's owner: send the user to redirect_url " +
+		"to authenticate, then send the same request again."
+	if sca.RedirectURL == "" {
+		detail = "Mangopay asks for the strong customer authentication of the wallet's owner but gave no redirect URL: " +
+			"the user must authenticate with Mangopay before the same request is sent again."
+	}
+	return &Error{Status: http.StatusForbidden, Title: "Strong customer authentication required", Detail: detail,
+		RedirectURL: sca.RedirectURL, UserAction: true}
 }

@@ -114,12 +114,12 @@ func execute[T any](ctx context.Context, d *Deps, op *Operation[T], in *T, call 
 }
 
 // finish stores a final answer under the claim, or releases the claim when
-// the failure may pass, so a retry runs again. A queued async create keeps
-// its claim: the worker finishes it.
+// the failure may pass (later, or once the user acted), so a retry runs
+// again. A queued async create keeps its claim: the worker finishes it.
 func finish[T any](ctx context.Context, d *Deps, op *Operation[T], call Call, a answer) answer {
 	switch {
 	case a.queued:
-	case a.err == nil || a.err.Permanent():
+	case a.err == nil || a.err.Permanent() && !a.err.UserAction:
 		body := a.body
 		if op.RerunOnReplay {
 			body = nil
@@ -180,7 +180,8 @@ func handOver[T any](ctx context.Context, d *Deps, in *T, call Call) error {
 func failed(err error) answer {
 	e := classify(err)
 	// The body is kept so that an idempotent replay of this answer carries it.
-	body := problem.Response(e.Status, e.Title, e.Detail, e.Fields).Body
+	body := problem.ResponseDetails(problem.Details{Status: e.Status, Title: e.Title, Detail: e.Detail,
+		Errors: e.Fields, RedirectURL: e.RedirectURL}).Body
 	a := answer{status: e.Status, err: e, cause: err, body: []byte(body)}
 	if e.Status == http.StatusServiceUnavailable {
 		a.headers = map[string]string{"Retry-After": "2"}

@@ -1,6 +1,7 @@
 // Package leakcheck finds secrets and personal data in log output: known
 // secrets (an API key, bearer tokens a test captured), card numbers, CVV
-// values, full IBANs, bearer and basic credentials, and the bytes of KYC
+// values, full IBANs, bearer and basic credentials, strong customer
+// authentication (SCA) redirect URLs with their token, and the bytes of KYC
 // pages (PDF, PNG, JPEG, raw or in base64). Tests run it over the logs of
 // a whole run; a finding never repeats what it found, only a masked hint.
 package leakcheck
@@ -22,6 +23,7 @@ const (
 	KindBearer     = "bearer-token"
 	KindBasic      = "basic-credentials"
 	KindPageBytes  = "page-bytes" // PDF/PNG/JPEG magic, raw or base64
+	KindSCAToken   = "sca-token"  // an SCA redirect URL (Mangopay's PendingUserAction) with its token
 )
 
 // MinSecretLen is the shortest secret Scan looks for: shorter strings
@@ -51,6 +53,9 @@ var (
 	bearerRe = regexp.MustCompile(`(?i)bearer\s+([A-Za-z0-9._~+/=-]{8,})`)
 	tokenRe  = regexp.MustCompile(`(?i)"access_token"\s*:\s*"([^"\[][^"]*)"`)
 	basicRe  = regexp.MustCompile(`(?i)basic\s+([A-Za-z0-9+/]{8,}={0,2})`)
+	// An SCA redirect URL: "sca" in its host or path, a token in its query
+	// (& possibly escaped by a JSON encoder as \u0026).
+	scaRe = regexp.MustCompile(`(?i)https?://[^\s"\\?]*sca[^\s"\\?]*\?(?:[^\s"]*?(?:&|\\u0026))?token=([^&\s"\\]{8,})`)
 )
 
 // pageMagic are the starts of PDF, PNG and JPEG files, raw, as Go's JSON
@@ -111,6 +116,9 @@ func scanLine(line string, n int, secrets []string) []Finding {
 	}
 	for _, m := range basicRe.FindAllStringSubmatch(line, -1) {
 		add(KindBasic, mask(m[1]))
+	}
+	for _, m := range scaRe.FindAllStringSubmatch(line, -1) {
+		add(KindSCAToken, mask(m[1]))
 	}
 	for _, p := range pageMagic {
 		if strings.Contains(line, p.magic) {

@@ -42,6 +42,9 @@ func TestScanFindsLeaks(t *testing.T) {
 		{"a bearer token", jsonLine("header", "Authorization: Bearer 9f86d081884c7d659a2feaa0c55ad015"), KindBearer},
 		{"an OAuth answer", []byte(`{"response":{"access_token":"9f86d081884c7d65","token_type":"bearer"}}`), KindBearer},
 		{"basic credentials", jsonLine("header", "Authorization: Basic "+base64.StdEncoding.EncodeToString([]byte("client:"+apiKey))), KindBasic},
+		{"an SCA redirect URL", jsonLine("error", "PendingUserAction redirectUrl=https://sca.sandbox.mangopay.com/?token=a1b2c3d4e5f6"), KindSCAToken},
+		{"an SCA redirect URL, token after &", jsonLine("redirect_url", "https://sca.mangopay.com/?lang=fr&token=a1b2c3d4e5f6"), KindSCAToken},
+		{"the fake's SCA page", jsonLine("redirect_url", "http://127.0.0.1:41234/sca?token=0123456789abcdef"), KindSCAToken},
 		{"PDF bytes", jsonLine("body", string(pdf)), KindPageBytes},
 		{"PNG bytes", jsonLine("body", string(png)), KindPageBytes},
 		{"JPEG bytes", jsonLine("body", string(jpeg)), KindPageBytes},
@@ -83,6 +86,8 @@ func TestScanIgnoresOrdinaryLines(t *testing.T) {
 		jsonLine("short_secret", "abc"),       // below MinSecretLen
 		jsonLine("path", "/v2.01/client-id/users/12345678/wallets"),
 		jsonLine("idempotency_key", true),
+		jsonLine("error", "mangopay: HTTP 401 PendingUserAction: the user must complete strong customer authentication at https://sca.sandbox.mangopay.com (redirect URL withheld)"),
+		jsonLine("url", "https://example.com/hooks?token=[REDACTED]"),
 		[]byte(`{"time":"2025-01-15T10:00:00.123456789Z","level":"INFO","msg":"request","duration_ms":12,"status":201}`),
 	}
 	for _, line := range clean {

@@ -71,11 +71,32 @@ func applyWallet(r *records.Record, m *mangopay.Wallet, readAt time.Time) {
 // GetWalletInput is GET /wallets/{wallet_id}.
 type GetWalletInput struct {
 	WalletID string `json:"wallet_id"`
+	// ScaContext (query sca_context) is the ScaContext of the read at
+	// Mangopay: USER_NOT_PRESENT by default (a backend read, without the
+	// user), or USER_PRESENT when the caller's user is in front of it and
+	// can be sent to strong customer authentication (SCA) if Mangopay
+	// asks for it.
+	ScaContext string `json:"sca_context,omitempty"`
 }
 
-// Validate checks the id.
+// Validate checks the id and the SCA context.
 func (in *GetWalletInput) Validate(v *validate.Errors) {
 	checkID(v, "wallet_id", in.WalletID, records.KindWallet)
+	if in.ScaContext != "" {
+		v.OneOf("sca_context", in.ScaContext, mangopay.ScaContextUserPresent, mangopay.ScaContextUserNotPresent)
+	}
+}
+
+// walletScaContext is the ScaContext of our wallet reads at Mangopay:
+// USER_NOT_PRESENT unless the caller says its user is present. Since
+// 2025-12-15 Mangopay's default is USER_PRESENT, under which an OWNER's
+// wallet read may be refused until the user completes SCA; our functions
+// run without the user, so they say so.
+func walletScaContext(asked string) string {
+	if asked == "" {
+		return mangopay.ScaContextUserNotPresent
+	}
+	return asked
 }
 
 // GetWallet answers the wallet with its balance ALWAYS read from Mangopay
@@ -86,13 +107,19 @@ func (in *GetWalletInput) Validate(v *validate.Errors) {
 // current could let it pay out money that is no longer there (the stored
 // balance and its BalanceReadAt stay readable in the record, e.g. through
 // the records table). A wallet not yet known at Mangopay is 409.
+//
+// The read is a backend read (ScaContext USER_NOT_PRESENT) unless the caller
+// asks for sca_context=USER_PRESENT; if Mangopay then asks for the owner's
+// strong customer authentication, the answer is 403 with the redirect_url
+// to send the user to (see api's scaRequired), and nothing is stored.
 func (s *Service) GetWallet(ctx context.Context, in *GetWalletInput, _ api.Call) (api.Result, error) {
 	rec, err := s.synced(ctx, in.WalletID, records.KindWallet)
 	if err != nil {
 		return api.Result{}, err
 	}
 	var raw json.RawMessage
-	w, err := s.MP.GetWallet(ctx, rec.MangopayID, mangopay.WithRawResponse(&raw))
+	w, err := s.MP.GetWallet(ctx, rec.MangopayID, mangopay.WithRawResponse(&raw),
+		mangopay.WithScaContext(walletScaContext(in.ScaContext)))
 	if err != nil {
 		return api.Result{}, err
 	}

@@ -38,12 +38,28 @@ type Details struct {
 	Status int          `json:"status"`
 	Detail string       `json:"detail,omitempty"`
 	Errors []FieldError `json:"errors,omitempty"`
+	// RedirectURL is an extension member (RFC 9457 §3.2): where the
+	// caller must send its user before trying again, e.g. Mangopay's
+	// strong customer authentication page. It is the user's to open and
+	// carries a token: it is never part of Detail, which may be logged.
+	RedirectURL string `json:"redirect_url,omitempty"`
 }
 
 // Response builds a problem answer. Field errors are sorted by field.
 func Response(status int, title, detail string, fields []FieldError) events.APIGatewayV2HTTPResponse {
+	return ResponseDetails(Details{Title: title, Status: status, Detail: detail, Errors: fields})
+}
+
+// ResponseDetails builds a problem answer from d, extension members
+// included; Type defaults to about:blank and field errors are sorted by
+// field.
+func ResponseDetails(d Details) events.APIGatewayV2HTTPResponse {
+	if d.Type == "" {
+		d.Type = "about:blank"
+	}
+	fields := d.Errors
 	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
-	d := Details{Type: "about:blank", Title: title, Status: status, Detail: detail, Errors: fields}
+	status := d.Status
 	body, _ := json.Marshal(d)
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,

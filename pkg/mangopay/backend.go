@@ -180,6 +180,11 @@ func (b *HTTPBackend) roundTrip(ctx context.Context, a *attempt) (*Response, []b
 		return b.recover(ctx, creds, token, a.req.IdempotencyKey)
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
+		// A PendingUserAction challenge asks for the user's SCA: our token
+		// is fine, so it is kept, and the answer is final (see retryable).
+		if redirect, ok := pendingUserAction(resp.Header); ok {
+			return resp, nil, &SCARequiredError{StatusCode: resp.StatusCode, RedirectURL: redirect}
+		}
 		b.tokens.invalidate(newTokenKey(b.baseURL, creds), token)
 	}
 	return resp, nil, apiErr
@@ -213,11 +218,12 @@ func (b *HTTPBackend) nextStep(ctx context.Context, a *attempt, resp *Response, 
 	return wait, true
 }
 
-// retryable: 429, 5xx and network errors, for GETs and keyed writes. A
+// retryable: 429, 5xx and network errors, for GETs and keyed writes (never
+// a request for the user's SCA, which only the user can pass). A
 // write without an idempotency key is never retried once sent, since it may
 // have executed; a failure to get a token means nothing was sent.
 func retryable(req *Request, err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || IsSCARequired(err) {
 		return false
 	}
 	var tokErr *tokenError

@@ -111,7 +111,9 @@ type Response struct {
 }
 
 // Backend performs API calls. out receives the decoded JSON body (nil to
-// discard it). A non-2xx answer is returned as *Error.
+// discard it). A non-2xx answer is returned as *Error, except Mangopay's
+// request for the user's strong customer authentication (a 401 with a
+// PendingUserAction challenge), returned as *SCARequiredError.
 type Backend interface {
 	Call(ctx context.Context, req *Request, out any) (*Response, error)
 }

@@ -44,10 +44,11 @@ type Page[T any] struct {
 	TotalPages int
 }
 
-// list fetches one page of a list endpoint.
-func list[T any](ctx context.Context, c *Client, path string, opts *ListOptions) (*Page[T], error) {
+// list fetches one page of a list endpoint; callOpts adjust the call
+// (e.g. WithScaContext).
+func list[T any](ctx context.Context, c *Client, path string, opts *ListOptions, callOpts ...CallOption) (*Page[T], error) {
 	var items []T
-	resp, err := c.call(ctx, http.MethodGet, path, opts.query(), nil, &items, nil)
+	resp, err := c.call(ctx, http.MethodGet, path, opts.query(), nil, &items, callOpts)
 	if err != nil {
 		return nil, err
 	}

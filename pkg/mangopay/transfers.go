@@ -5,12 +5,6 @@ import (
 	"net/http"
 )
 
-// SCA contexts.
-const (
-	ScaContextUserPresent    = "USER_PRESENT"
-	ScaContextUserNotPresent = "USER_NOT_PRESENT"
-)
-
 // Transfer moves funds between two wallets of the same currency. Too
 // little money gives a value with Status FAILED and ResultCode 001001.
 type Transfer struct {

@@ -40,12 +40,23 @@ func (c *Client) CreateWallet(ctx context.Context, params *WalletCreate, opts ..
 	return send[Wallet](ctx, c, http.MethodPost, "/wallets", params, opts)
 }
 
-// GetWallet fetches a wallet, with its current Balance.
+// GetWallet fetches a wallet, with its current Balance. For an OWNER's
+// wallet, pass WithScaContext: without it Mangopay assumes the user is
+// present and may answer *SCARequiredError.
 func (c *Client) GetWallet(ctx context.Context, walletID string, opts ...CallOption) (*Wallet, error) {
 	return get[Wallet](ctx, c, "/wallets/"+escape(walletID), opts)
 }
 
-// ListWallets lists userID's wallets.
-func (c *Client) ListWallets(ctx context.Context, userID string, opts *ListOptions) (*Page[Wallet], error) {
-	return list[Wallet](ctx, c, "/users/"+escape(userID)+"/wallets", opts)
+// ListWallets lists userID's wallets. For an OWNER, pass WithScaContext in
+// callOpts (see GetWallet).
+func (c *Client) ListWallets(ctx context.Context, userID string, opts *ListOptions, callOpts ...CallOption) (*Page[Wallet], error) {
+	return list[Wallet](ctx, c, "/users/"+escape(userID)+"/wallets", opts, callOpts...)
+}
+
+// ListWalletTransactions lists the transactions of a wallet (filters
+// FilterStatus, FilterType, FilterNature, FilterResultCode, FilterBeforeDate,
+// FilterAfterDate). For an OWNER's wallet, pass WithScaContext in callOpts
+// (see GetWallet).
+func (c *Client) ListWalletTransactions(ctx context.Context, walletID string, opts *ListOptions, callOpts ...CallOption) (*Page[Transaction], error) {
+	return list[Transaction](ctx, c, "/wallets/"+escape(walletID)+"/transactions", opts, callOpts...)
 }

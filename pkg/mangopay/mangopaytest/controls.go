@@ -27,6 +27,7 @@ var controlRoutes = []route{
 	rt("GET", "/count/{kind}", (*Server).ctlCount),
 	rt("POST", "/payins/{id}/bankwire", (*Server).ctlBankWire),
 	rt("POST", "/users/{id}/kyc-level", (*Server).ctlKYCLevel),
+	rt("POST", "/users/{id}/wallet-sca", (*Server).ctlRequireWalletSCA),
 	rt("POST", "/3ds/{id}", (*Server).ctlComplete3DS),
 	rt("GET", "/hooks/deliveries", (*Server).ctlHookDeliveries),
 	rt("GET", "/requests", (*Server).ctlRequests),

@@ -26,7 +26,14 @@
 //     which only GET /payouts/bankwire/{id} (and the create answer) carry;
 //   - payouts debit the wallet at creation and credit it back on failure;
 //   - refuse_unreadable refuses with DOCUMENT_UNREADABLE;
-//   - the preauthorization hold is 561600 s; PayInId keeps the first capture.
+//   - the preauthorization hold is 561600 s; PayInId keeps the first capture;
+//   - wallet reads (GET /wallets/{id}, /users/{id}/wallets,
+//     /wallets/{id}/transactions) refuse a ScaContext outside USER_PRESENT |
+//     USER_NOT_PRESENT (400 param_error); for an OWNER marked with
+//     RequireWalletSCA they answer 401, no body, "WWW-Authenticate:
+//     PendingUserAction redirectUrl=http://127.0.0.1:<port>/sca?token=..."
+//     unless ScaContext is USER_NOT_PRESENT (an assumption: the docs do not
+//     say a backend read passes), until the user visits that URL (sca.go).
 //
 // GET /events takes EventType as an optional filter: the docs mark it
 // required, but the official SDKs call without it against the sandbox.

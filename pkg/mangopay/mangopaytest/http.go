@@ -19,6 +19,7 @@ const (
 	kindPCI   = "pci"
 	kind3DS   = "3ds"
 	kindWeb   = "web"
+	kindSCA   = "sca"
 	kindOther = "other"
 )
 
@@ -49,6 +50,9 @@ func classify(path string) target {
 			k = kindWeb
 		}
 		return target{kind: k, rel: path, id: segs[1]}
+	}
+	if len(segs) == 1 && segs[0] == "sca" {
+		return target{kind: kindSCA, rel: path}
 	}
 	return target{kind: kindOther, rel: path}
 }
@@ -114,6 +118,8 @@ func (s *Server) dispatch(r *http.Request, t target, body []byte) *reply {
 		return s.servePCI(r, t.id, body)
 	case kind3DS, kindWeb:
 		return s.serveChallenge(r, t, body)
+	case kindSCA:
+		return s.serveSCA(r)
 	}
 	return s.withRateLimit(func() *reply {
 		return s.st.apiError(http.StatusNotFound, "ressource_not_found", msgNotFound,

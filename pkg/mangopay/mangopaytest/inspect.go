@@ -49,10 +49,13 @@ func errBadValue(what string, v any) error {
 
 var errUnknownKind = errors.New("mangopaytest: unknown kind")
 
-// Secrets returns what must never show in a log or an answer: the API key
-// and every bearer token the fake's callers have used so far.
+// Secrets returns what must never show in a log or an answer: the API key,
+// every bearer token the fake's callers have used so far and every wallet
+// SCA token it issued (the redirect URL is the user's to open).
 func (s *Server) Secrets() []string {
-	out := []string{s.APIKey}
+	s.mu.Lock()
+	out := append([]string{s.APIKey}, s.st.scaTokensIssued()...)
+	s.mu.Unlock()
 	seen := map[string]bool{}
 	for _, req := range s.Requests() {
 		scheme, tok, ok := strings.Cut(req.Header.Get("Authorization"), " ")

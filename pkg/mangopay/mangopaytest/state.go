@@ -84,6 +84,9 @@ type state struct {
 	tokenReqs  int
 	deliveries []HookDelivery
 	retries    []*hookJob
+
+	scaPending map[string]string // OWNER user id -> its pending wallet SCA token
+	scaTokens  map[string]string // every wallet SCA token issued -> its user id
 }
 
 func newState(start time.Time) *state {
@@ -108,6 +111,9 @@ func newState(start time.Time) *state {
 		pci:       map[string]*pciData{},
 		tokens:    map[string]int64{},
 		idem:      map[string]*idemEntry{},
+
+		scaPending: map[string]string{},
+		scaTokens:  map[string]string{},
 	}
 }
 

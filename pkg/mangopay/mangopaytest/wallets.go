@@ -96,9 +96,17 @@ func (st *state) bodyWallet(errs fieldErrs, field string, id *string) *wallet {
 	return w
 }
 
+// getWallet is GET /wallets/{id}, under SCA for OWNER users (sca.go).
 func (s *Server) getWallet(c *call) *reply {
+	sca, rep := s.scaContext(c)
+	if rep != nil {
+		return rep
+	}
 	w, rep := s.walletOr404(c.param("id"))
 	if rep != nil {
+		return rep
+	}
+	if rep := s.walletSCA(w.owner(), sca); rep != nil {
 		return rep
 	}
 	return jsonReply(http.StatusOK, w)
@@ -130,12 +138,21 @@ func (s *Server) updateWallet(c *call) *reply {
 	return jsonReply(http.StatusOK, w)
 }
 
+// listUserWallets is GET /users/{id}/wallets, under SCA for OWNER users
+// (sca.go).
 func (s *Server) listUserWallets(c *call) *reply {
+	sca, rep := s.scaContext(c)
+	if rep != nil {
+		return rep
+	}
 	if _, rep := s.getUserOr404(c.param("id")); rep != nil {
 		return rep
 	}
 	o, rep := s.parseList(c)
 	if rep != nil {
+		return rep
+	}
+	if rep := s.walletSCA(c.param("id"), sca); rep != nil {
 		return rep
 	}
 	return s.listReply(o, filtered(s.st.wallets.list, func(w *wallet) bool {
@@ -144,13 +161,22 @@ func (s *Server) listUserWallets(c *call) *reply {
 }
 
 // listWalletTransactions is GET /wallets/{id}/transactions with filters
-// Status, ResultCode, Type, Nature, BeforeDate, AfterDate.
+// Status, ResultCode, Type, Nature, BeforeDate, AfterDate; under SCA for
+// OWNER users (sca.go).
 func (s *Server) listWalletTransactions(c *call) *reply {
-	if _, rep := s.walletOr404(c.param("id")); rep != nil {
+	sca, rep := s.scaContext(c)
+	if rep != nil {
+		return rep
+	}
+	w, rep := s.walletOr404(c.param("id"))
+	if rep != nil {
 		return rep
 	}
 	o, rep := s.parseList(c)
 	if rep != nil {
+		return rep
+	}
+	if rep := s.walletSCA(w.owner(), sca); rep != nil {
 		return rep
 	}
 	id := c.param("id")
