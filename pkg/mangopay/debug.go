@@ -12,7 +12,8 @@ import (
 // redacted reports whether a JSON key's value must never reach a log:
 // secrets, card data, bank details, personal contact data and file
 // contents; a hook's Url, which ends with our secret hook token; an SCA
-// RedirectUrl (PendingUserAction), whose token is the user's.
+// RedirectUrl (PendingUserAction) and a 3-D Secure SecureModeRedirectURL,
+// whose tokens are the user's session.
 // Compared case-insensitively.
 func redacted(key string) bool {
 	switch strings.ToLower(key) {
@@ -20,7 +21,7 @@ func redacted(key string) bool {
 		"file", "registrationdata", "preregistrationdata", "accesskey", "cardregistrationurl",
 		"cardnumber", "cardcvx", "cvx", "access_token", "apikey", "api_key", "password",
 		"email", "legalrepresentativeemail", "phonenumber", "fingerprint", "alias", "wirereference",
-		"url", "redirecturl":
+		"url", "redirecturl", "securemoderedirecturl":
 		return true
 	}
 	return false

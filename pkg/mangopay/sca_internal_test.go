@@ -58,10 +58,14 @@ func TestSCARequiredErrorHidesTheToken(t *testing.T) {
 	}
 }
 
-func TestDebugRedactsPendingUserActionRedirectURL(t *testing.T) {
-	body := []byte(`{"Id":"tr_1","PendingUserAction":{"RedirectUrl":"https://sca.sandbox.mangopay.com/?token=s3cr3t"}}`)
-	got, _ := json.Marshal(redactJSON(body))
-	if strings.Contains(string(got), "s3cr3t") || !strings.Contains(string(got), "[REDACTED]") {
-		t.Fatalf("redacted body %s", got)
+func TestDebugRedactsUserRedirectURLs(t *testing.T) {
+	for _, body := range []string{
+		`{"Id":"tr_1","PendingUserAction":{"RedirectUrl":"https://sca.sandbox.mangopay.com/?token=s3cr3t"}}`,
+		`{"Id":"payin_1","SecureModeRedirectURL":"https://acs.example.com/3ds?session=s3cr3t","SecureModeNeeded":true}`,
+	} {
+		got, _ := json.Marshal(redactJSON([]byte(body)))
+		if strings.Contains(string(got), "s3cr3t") || !strings.Contains(string(got), "[REDACTED]") {
+			t.Errorf("redacted body %s", got)
+		}
 	}
 }
