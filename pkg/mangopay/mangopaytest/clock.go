@@ -12,7 +12,8 @@ func (s *Server) Now() time.Time {
 // Advance moves the fake clock forward by d and runs whatever became due:
 // automatic payout settlement (WithPayoutDelay) and the 7-day payout expiry
 // (121009), KYC reviews (WithKYCReviewDelay), preauthorization expiry, web
-// pay-in expiry after 15 minutes (101109) and hook retries. A negative d is
+// pay-in expiry after 15 minutes (101109), transfer SCA expiry after 10
+// minutes (007102) and hook retries. A negative d is
 // ignored.
 func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
@@ -29,6 +30,7 @@ func (s *Server) runDue() {
 	s.runDueReviews()
 	s.expirePreauths()
 	s.expireWebPayIns()
+	s.expireSCATransfers()
 	s.runDueRetries()
 	s.purgeIdempotency()
 }

@@ -28,6 +28,7 @@ var controlRoutes = []route{
 	rt("POST", "/payins/{id}/bankwire", (*Server).ctlBankWire),
 	rt("POST", "/users/{id}/kyc-level", (*Server).ctlKYCLevel),
 	rt("POST", "/users/{id}/wallet-sca", (*Server).ctlRequireWalletSCA),
+	rt("POST", "/users/{id}/transfer-sca", (*Server).ctlRequireTransferSCA),
 	rt("POST", "/3ds/{id}", (*Server).ctlComplete3DS),
 	rt("GET", "/hooks/deliveries", (*Server).ctlHookDeliveries),
 	rt("GET", "/requests", (*Server).ctlRequests),

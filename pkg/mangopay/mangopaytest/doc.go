@@ -33,7 +33,13 @@
 //     RequireWalletSCA they answer 401, no body, "WWW-Authenticate:
 //     PendingUserAction redirectUrl=http://127.0.0.1:<port>/sca?token=..."
 //     unless ScaContext is USER_NOT_PRESENT (an assumption: the docs do not
-//     say a backend read passes), until the user visits that URL (sca.go).
+//     say a backend read passes), until the user visits that URL (sca.go);
+//   - a transfer between two OWNER users whose author is marked with
+//     RequireTransferSCA answers CREATED with PendingUserAction.RedirectUrl
+//     (http://127.0.0.1:<port>/sca?token=..., one token per transfer) and
+//     moves nothing until that URL is visited; 10 minutes later it fails
+//     with 007102; with ScaContext USER_NOT_PRESENT it fails with 002704 (an
+//     assumption, sca_transfers.go);
 //
 // GET /events takes EventType as an optional filter: the docs mark it
 // required, but the official SDKs call without it against the sandbox.
@@ -41,7 +47,7 @@
 // The fake has its own clock, which only moves through Advance (or POST
 // /__fake/clock/advance); everything time-based follows it: token expiry,
 // payout settlement and expiry, KYC review, preauthorization and web pay-in
-// expiry, hook retries, rate-limit windows, the 24 h idempotency window and
-// the 45-day event window. Hooks are delivered by a background goroutine, to
+// expiry, transfer SCA expiry, hook retries, rate-limit windows, the 24 h
+// idempotency window and the 45-day event window. Hooks are delivered by a background goroutine, to
 // loopback hosts only; WaitHooks synchronises with it.
 package mangopaytest

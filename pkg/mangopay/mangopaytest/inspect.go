@@ -50,8 +50,9 @@ func errBadValue(what string, v any) error {
 var errUnknownKind = errors.New("mangopaytest: unknown kind")
 
 // Secrets returns what must never show in a log or an answer: the API key,
-// every bearer token the fake's callers have used so far and every wallet
-// SCA token it issued (the redirect URL is the user's to open).
+// every bearer token the fake's callers have used so far and every SCA
+// token it issued, of wallets and transfers (the redirect URL is the user's
+// to open).
 func (s *Server) Secrets() []string {
 	s.mu.Lock()
 	out := append([]string{s.APIKey}, s.st.scaTokensIssued()...)

@@ -66,8 +66,11 @@ func (s *Server) WalletSCAPending(userID string) bool {
 
 // scaTokensIssued is every SCA token the fake handed out (for Secrets).
 func (st *state) scaTokensIssued() []string {
-	out := make([]string, 0, len(st.scaTokens))
+	out := make([]string, 0, len(st.scaTokens)+len(st.transferTokens))
 	for tok := range st.scaTokens {
+		out = append(out, tok)
+	}
+	for tok := range st.transferTokens {
 		out = append(out, tok)
 	}
 	return out
@@ -114,7 +117,8 @@ func (s *Server) loopbackURL() string {
 }
 
 // serveSCA is GET /sca?token=...: the user's SCA page. A known token
-// completes SCA for its user (200, a short page); an unknown or used one is
+// completes SCA for its user's wallet access, or for its transfer
+// (sca_transfers.go) (200, a short page); an unknown, used or expired one is
 // 404.
 func (s *Server) serveSCA(r *http.Request) *reply {
 	s.mu.Lock()
@@ -123,14 +127,28 @@ func (s *Server) serveSCA(r *http.Request) *reply {
 		return &reply{status: http.StatusMethodNotAllowed, body: []byte("use GET\n"), ctype: "text/plain; charset=utf-8"}
 	}
 	tok := r.URL.Query().Get("token")
+	if transferID, ok := s.st.transferTokens[tok]; ok && tok != "" {
+		return s.completeTransferSCA(transferID)
+	}
 	userID, ok := s.st.scaTokens[tok]
 	if !ok || tok == "" || s.st.scaPending[userID] != tok {
-		return &reply{status: http.StatusNotFound, body: []byte("unknown or used SCA token\n"), ctype: "text/plain; charset=utf-8"}
+		return scaUnknownToken()
 	}
 	delete(s.st.scaPending, userID)
+	return scaCompletedPage()
+}
+
+// scaCompletedPage is the SCA page's answer once SCA is completed.
+func scaCompletedPage() *reply {
 	page := "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Fake SCA</title></head>" +
 		"<body><h1>Strong customer authentication completed</h1></body></html>\n"
 	return &reply{status: http.StatusOK, body: []byte(page), ctype: "text/html; charset=utf-8"}
+}
+
+// scaUnknownToken is the SCA page's answer to an unknown, used or expired
+// token.
+func scaUnknownToken() *reply {
+	return &reply{status: http.StatusNotFound, body: []byte("unknown or used SCA token\n"), ctype: "text/plain; charset=utf-8"}
 }
 
 // ctlRequireWalletSCA is POST /__fake/users/{id}/wallet-sca: RequireWalletSCA.

@@ -87,6 +87,9 @@ type state struct {
 
 	scaPending map[string]string // OWNER user id -> its pending wallet SCA token
 	scaTokens  map[string]string // every wallet SCA token issued -> its user id
+
+	transferSCA    map[string]bool   // OWNER user ids whose OWNER->OWNER transfers need SCA
+	transferTokens map[string]string // every transfer SCA token issued -> its transfer id
 }
 
 func newState(start time.Time) *state {
@@ -114,6 +117,9 @@ func newState(start time.Time) *state {
 
 		scaPending: map[string]string{},
 		scaTokens:  map[string]string{},
+
+		transferSCA:    map[string]bool{},
+		transferTokens: map[string]string{},
 	}
 }
 

@@ -9,18 +9,32 @@ import (
 type transfer struct {
 	txBase
 	ScaContext *string
+
+	scaToken   string // its SCA token, when it needed SCA (sca_transfers.go)
+	scaWaiting bool   // CREATED, waiting for the author's SCA
 }
 
 func (t *transfer) eventPrefix() string { return "TRANSFER_NORMAL_" }
 
-func (t *transfer) view() any {
+// pendingUserAction is the PendingUserAction member of a transfer.
+type pendingUserAction struct {
+	RedirectUrl string `json:"RedirectUrl"`
+}
+
+func (t *transfer) view() any { return t.viewWith("") }
+
+// viewWith is the transfer's JSON, with PendingUserAction when redirect is
+// set (the transfer waits for SCA there).
+func (t *transfer) viewWith(redirect string) any {
+	var pua *pendingUserAction
+	if redirect != "" {
+		pua = &pendingUserAction{RedirectUrl: redirect}
+	}
 	return struct {
 		txBase
-		ScaContext        *string `json:"ScaContext"`
-		PendingUserAction *struct {
-			RedirectUrl string `json:"RedirectUrl"`
-		} `json:"PendingUserAction"`
-	}{t.txBase, t.ScaContext, nil}
+		ScaContext        *string            `json:"ScaContext"`
+		PendingUserAction *pendingUserAction `json:"PendingUserAction"`
+	}{t.txBase, t.ScaContext, pua}
 }
 
 type transferIn struct {
@@ -34,7 +48,8 @@ type transferIn struct {
 	Tag              *string  `json:"Tag"`
 }
 
-// createTransfer is POST /transfers; it settles synchronously.
+// createTransfer is POST /transfers; it settles synchronously, unless the
+// transfer waits for its author's SCA (sca_transfers.go).
 func (s *Server) createTransfer(c *call) *reply {
 	st := s.st
 	var in transferIn
@@ -61,8 +76,12 @@ func (s *Server) createTransfer(c *call) *reply {
 	t.DebitedWalletId, t.CreditedWalletId = ptr(dw.Id), ptr(cw.Id)
 	st.transfers.add(t)
 	s.txCreated(t)
-	s.settleTransfer(t, dw, cw)
-	return jsonReply(http.StatusOK, t.view())
+	if st.transferFailure(t, dw, cw) == "" && st.transferNeedsSCA(dw, cw) {
+		s.holdForSCA(t)
+	} else {
+		s.settleTransfer(t, dw, cw)
+	}
+	return jsonReply(http.StatusOK, t.viewWith(s.scaRedirect(t)))
 }
 
 func (st *state) transferCurrencyError(dw, cw *wallet, cur string) *reply {
@@ -120,5 +139,5 @@ func (s *Server) getTransfer(c *call) *reply {
 	if !ok {
 		return s.st.notFound("Transfer", c.param("id"))
 	}
-	return jsonReply(http.StatusOK, t.view())
+	return jsonReply(http.StatusOK, t.viewWith(s.scaRedirect(t)))
 }
