@@ -8,7 +8,9 @@ import (
 )
 
 // Fields of Mangopay payloads that are never stored as returned: full
-// account numbers are masked, tokenization secrets are dropped.
+// account numbers are masked, tokenization secrets and the SCA redirect URL
+// (PendingUserAction.RedirectUrl, which carries the user's token) are
+// dropped.
 var (
 	maskedFields = map[string]func(string) string{
 		"IBAN":          MaskIBAN,
@@ -19,6 +21,7 @@ var (
 		"PreregistrationData": true,
 		"RegistrationData":    true,
 		"CardRegistrationURL": true,
+		"RedirectUrl":         true,
 	}
 )
 
