@@ -20,6 +20,11 @@ type TransferInput struct {
 	DebitedFunds *records.Money `json:"debited_funds"`
 	Fees         *records.Money `json:"fees"`
 	Tag          string         `json:"tag,omitempty"`
+	// ScaContext, USER_PRESENT or USER_NOT_PRESENT, tells Mangopay whether
+	// the debited wallet's owner is in front of you, for a transfer between
+	// two OWNER users, which may need the owner's strong customer
+	// authentication (SCA). Sent only when given.
+	ScaContext string `json:"sca_context,omitempty"`
 }
 
 // Validate checks every field.
@@ -31,6 +36,32 @@ func (in *TransferInput) Validate(v *validate.Errors) {
 	}
 	checkFundsAndFees(v, in.DebitedFunds, in.Fees)
 	checkTag(v, in.Tag)
+	if in.ScaContext != "" {
+		v.OneOf("sca_context", in.ScaContext, mangopay.ScaContextUserPresent, mangopay.ScaContextUserNotPresent)
+	}
+}
+
+// TransferAnswer is create-transfer's answer: the record, plus, while the
+// transfer waits for the strong customer authentication of the debited
+// wallet's owner, where to send that user.
+type TransferAnswer struct {
+	*records.Record
+	// RedirectURL is Mangopay's PendingUserAction.RedirectUrl: send the
+	// user there to complete SCA (within 10 minutes, or the transfer fails
+	// with 007102). It carries the user's token: it is neither stored in
+	// the record nor logged. Absent when the transfer does not wait.
+	RedirectURL string `json:"redirect_url,omitempty"`
+}
+
+// transferAnswer builds create-transfer's answer from the record and
+// Mangopay's answer to the create (nil when there was none, e.g. the
+// record of an earlier attempt).
+func transferAnswer(rec *records.Record, live *mangopay.Transfer) *TransferAnswer {
+	ans := &TransferAnswer{Record: rec}
+	if live != nil && live.PendingUserAction != nil && rec.Status == mangopay.TransactionStatusCreated {
+		ans.RedirectURL = live.PendingUserAction.RedirectURL
+	}
+	return ans
 }
 
 // CreateTransfer moves money between two wallets at Mangopay, once (the
@@ -41,10 +72,22 @@ func (in *TransferInput) Validate(v *validate.Errors) {
 // business failures (too little money: FAILED 001001) are answers, stored
 // and returned with 201 like a success: the transfer exists at Mangopay,
 // with status FAILED and its result code.
+//
+// A transfer between two OWNER users may wait for the strong customer
+// authentication of the debited wallet's owner: Mangopay answers CREATED
+// with a redirect URL, which the answer carries as redirect_url; the
+// record stays CREATED, due for re-check, until the re-check, a refresh or
+// a hook finds it SUCCEEDED or FAILED (007101, 007102 after 10 minutes).
 func (s *Service) CreateTransfer(ctx context.Context, in *TransferInput, call api.Call) (api.Result, error) {
-	return s.createTx(ctx, call, records.KindTransfer,
+	var live *mangopay.Transfer
+	res, err := s.createTx(ctx, call, records.KindTransfer,
 		func(ctx context.Context) (*records.Record, error) { return s.checkTransfer(ctx, in) },
-		s.sendTransfer)
+		func(ctx context.Context, rec *records.Record, opts ...mangopay.CallOption) (func(*records.Record), error) {
+			t, apply, err := s.sendTransfer(ctx, rec, in.ScaContext, opts...)
+			live = t
+			return apply, err
+		})
+	return withPaymentAnswer(res, err, func(rec *records.Record) any { return transferAnswer(rec, live) })
 }
 
 // checkTransfer checks the wallets against our records and builds the
@@ -85,17 +128,19 @@ func (s *Service) checkTransfer(ctx context.Context, in *TransferInput) (*record
 			DebitedFunds: d, Fees: f, CreditedFunds: records.Money{Amount: d.Amount - f.Amount, Currency: d.Currency}}}, nil
 }
 
-// sendTransfer creates at Mangopay the transfer the record describes.
-func (s *Service) sendTransfer(ctx context.Context, rec *records.Record, opts ...mangopay.CallOption) (func(*records.Record), error) {
+// sendTransfer creates at Mangopay the transfer the record describes,
+// with scaContext ("" leaves it out), and returns Mangopay's answer too.
+func (s *Service) sendTransfer(ctx context.Context, rec *records.Record, scaContext string,
+	opts ...mangopay.CallOption) (*mangopay.Transfer, func(*records.Record), error) {
 	x := rec.Transaction
 	t, err := s.MP.CreateTransfer(ctx, &mangopay.TransferCreate{AuthorID: x.AuthorID, CreditedUserID: x.CreditedUserID,
 		DebitedWalletID: x.DebitedWalletID, CreditedWalletID: x.CreditedWalletID,
-		DebitedFunds: toMangopayMoney(x.DebitedFunds), Fees: toMangopayMoney(x.Fees), Tag: rec.Tag}, opts...)
+		DebitedFunds: toMangopayMoney(x.DebitedFunds), Fees: toMangopayMoney(x.Fees), ScaContext: scaContext, Tag: rec.Tag}, opts...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := s.now()
-	return func(r *records.Record) {
+	return t, func(r *records.Record) {
 		applyTransaction(r, &t.Transaction)
 		markRecheck(r, now, true)
 	}, nil
