@@ -64,6 +64,7 @@ var successTypes = map[string][]reflect.Type{
 	"capture-preauthorization": {reflect.TypeOf(operations.PaymentAnswer{})},
 	"receive-hook":             {reflect.TypeOf(operations.ReceiveHookAnswer{})},
 	"create-transfer":          {reflect.TypeOf(operations.TransferAnswer{})},
+	"get-transfer":             {reflect.TypeOf(operations.TransferAnswer{})},
 }
 
 // hookNotFound is receive-hook's answer to a wrong token: API Gateway's

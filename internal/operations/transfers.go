@@ -159,7 +159,22 @@ func (in *GetTransferInput) Validate(v *validate.Errors) {
 }
 
 // GetTransfer answers from the record, or re-reads Mangopay first on
-// refresh.
+// refresh: then, while the transfer waits for its owner's SCA, the answer
+// carries redirect_url again (the record never keeps it), for a caller
+// that lost the create's answer or queued the create.
 func (s *Service) GetTransfer(ctx context.Context, in *GetTransferInput, _ api.Call) (api.Result, error) {
-	return s.getTx(ctx, in.TransferID, records.KindTransfer, in.Refresh, s.txFetcher(records.KindTransfer))
+	var live *mangopay.Transfer
+	fetch := func(ctx context.Context, id string, opts ...mangopay.CallOption) (func(*records.Record), error) {
+		t, err := s.MP.GetTransfer(ctx, id, opts...)
+		if err != nil {
+			return nil, err
+		}
+		live = t
+		return func(r *records.Record) { applyTransaction(r, &t.Transaction) }, nil
+	}
+	res, err := s.getTx(ctx, in.TransferID, records.KindTransfer, in.Refresh, fetch)
+	if rec, ok := res.Body.(*records.Record); ok && err == nil && live != nil {
+		res.Body = transferAnswer(rec, live)
+	}
+	return res, err
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lambda-mangopay/lambda-mangopay/internal/api"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/leakcheck"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/operations"
 	"github.com/lambda-mangopay/lambda-mangopay/internal/testenv"
@@ -69,6 +70,15 @@ func TestTransferBetweenOwnersWaitsForSCA(t *testing.T) {
 			stored, err := e.Deps.Service.Records.Get(e.Ctx, rec.ID)
 			if err != nil || strings.Contains(string(stored.Raw), tokens[len(tokens)-1]) {
 				t.Fatalf("stored record %+v %v: it must not keep the token", stored, err)
+			}
+			// A caller that lost the answer finds the URL again with a refresh.
+			var again struct {
+				Status      string `json:"status"`
+				RedirectURL string `json:"redirect_url"`
+			}
+			testenv.Decode(t, txGet(t, api.HTTP(e.Deps.Service.GetTransferOp(), e.Deps.API), "/transfers/", "transfer_id", rec.ID, true).Body, &again)
+			if again.Status != "CREATED" || again.RedirectURL != ans.RedirectURL {
+				t.Fatalf("get-transfer?refresh=true: %+v, want CREATED and %q", again, ans.RedirectURL)
 			}
 			txWantBalance(t, e, a.wallet, balA)
 			txWantBalance(t, e, b.wallet, balB)
