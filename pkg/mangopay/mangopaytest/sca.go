@@ -39,12 +39,8 @@ const scaPath = "/sca"
 func (s *Server) RequireWalletSCA(userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.st.users.get(userID)
-	if !ok {
-		return errNotFound("user", userID)
-	}
-	if !u.isOwner() {
-		return errBadValue("user category for wallet SCA (only OWNER users need it)", u.UserCategory)
+	if err := s.st.checkSCAUser(userID, "wallet"); err != nil {
+		return err
 	}
 	if _, pending := s.st.scaPending[userID]; pending {
 		return nil
@@ -154,4 +150,17 @@ func scaUnknownToken() *reply {
 // ctlRequireWalletSCA is POST /__fake/users/{id}/wallet-sca: RequireWalletSCA.
 func (s *Server) ctlRequireWalletSCA(c *call) *reply {
 	return ctlResult(s.RequireWalletSCA(c.param("id")), map[string]any{"user": c.param("id"), "wallet_sca_pending": true})
+}
+
+// checkSCAUser checks that userID is an OWNER user, the only kind SCA
+// applies to (what: "wallet" or "transfer", for the error). st.mu held.
+func (st *state) checkSCAUser(userID, what string) error {
+	u, ok := st.users.get(userID)
+	if !ok {
+		return errNotFound("user", userID)
+	}
+	if !u.isOwner() {
+		return errBadValue("user category for "+what+" SCA (only OWNER users need it)", u.UserCategory)
+	}
+	return nil
 }

@@ -35,12 +35,8 @@ const transferSCAWindow = 10 * 60
 func (s *Server) RequireTransferSCA(userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.st.users.get(userID)
-	if !ok {
-		return errNotFound("user", userID)
-	}
-	if !u.isOwner() {
-		return errBadValue("user category for transfer SCA (only OWNER users need it)", u.UserCategory)
+	if err := s.st.checkSCAUser(userID, "transfer"); err != nil {
+		return err
 	}
 	s.st.transferSCA[userID] = true
 	return nil
