@@ -1,7 +1,6 @@
 package chaos_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -65,7 +64,7 @@ type stack struct {
 	e     *testenv.Env
 	d     *coldstart.Deps
 	clock *clock
-	logs  *lockedBuffer
+	logs  *testenv.SyncBuffer
 }
 
 func newStack(t *testing.T, opts ...mangopaytest.Option) *stack {
@@ -77,7 +76,7 @@ func newStack(t *testing.T, opts ...mangopaytest.Option) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testenv.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d, err := coldstart.New(e.Ctx, env, cfg, log)
 	if err != nil {
@@ -122,24 +121,6 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.off += d
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // A point is where a killed invocation dies.

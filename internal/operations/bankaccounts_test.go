@@ -1,14 +1,12 @@
 package operations_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"maps"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -548,24 +546,6 @@ func TestGetBankAccountFromRecordOrRefreshed(t *testing.T) {
 	noNumbers(t, "the records table", tableText(t, e), "DE89370400440532013000")
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestBankAccountNumbersNeverLoggedEvenInDebugMode(t *testing.T) {
 	e := testenv.New(t)
 	user := acctUser(t, e, "seller-1")
@@ -577,7 +557,7 @@ func TestBankAccountNumbersNeverLoggedEvenInDebugMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs testenv.SyncBuffer
 	d, err := coldstart.New(context.Background(), env, e.AWS, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ type Env struct {
 	// Calls counts every AWS request sent through AWS (the harness's
 	// own included): take a Snapshot before what a test measures.
 	Calls *awstest.Counter
-	logs  *syncBuffer
+	logs  *SyncBuffer
 }
 
 // New starts the stack for t. Options configure the fake Mangopay.
@@ -73,7 +73,7 @@ func newEnv(t *testing.T, debug bool, opts []mangopaytest.Option) *Env {
 	cfg := awstest.Config(t)
 	faults, calls := &awstest.Faults{}, &awstest.Counter{}
 	cfg.APIOptions = append(cfg.APIOptions, faults.Middleware, calls.Middleware)
-	e := &Env{Ctx: ctx, AWS: cfg, Faults: faults, Calls: calls, Fake: mangopaytest.NewServer(t, opts...), SQS: sqs.NewFromConfig(cfg), logs: &syncBuffer{}}
+	e := &Env{Ctx: ctx, AWS: cfg, Faults: faults, Calls: calls, Fake: mangopaytest.NewServer(t, opts...), SQS: sqs.NewFromConfig(cfg), logs: &SyncBuffer{}}
 	table, bucket, secret := "records", awstest.UniqueName(t, "pages"), "mangopay-credentials"
 	must(t, records.EnsureTable(ctx, dynamodb.NewFromConfig(cfg), table))
 	_, err := s3.NewFromConfig(cfg).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket),
@@ -199,19 +199,22 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent writers: what a
+// test's logger writes while the handlers run.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+// String returns what was written so far.
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
