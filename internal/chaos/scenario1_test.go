@@ -28,9 +28,8 @@ func TestDuplicatesAndCrashes(t *testing.T) {
 	q := &queueSim{s: s, handlers: s.handlers(), workers: 4, rng: rng, deathRate: 0.10, points: allPoints}
 	q.run(t, msgs, 3)
 
-	done := map[string]bool{}
-	for i, m := range msgs {
-		done[reqs[i].tag] = m.acked
+	done, _ := acknowledged(reqs, msgs)
+	for _, m := range msgs {
 		if !m.acked {
 			t.Errorf("%s was never acknowledged", m.id)
 		}

@@ -56,14 +56,7 @@ func TestMangopayFaults(t *testing.T) {
 	s.e.Fake.ClearFaults()
 
 	dead, reasons := dlq(t, s)
-	done := map[string]bool{}
-	acked := 0
-	for i, m := range msgs {
-		done[reqs[i].tag] = m.acked
-		if m.acked {
-			acked++
-		}
-	}
+	done, acked := acknowledged(reqs, msgs)
 	if acked+dead != n {
 		t.Errorf("%d acknowledged + %d dead-lettered != %d requests", acked, dead, n)
 	}

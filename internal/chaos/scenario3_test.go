@@ -219,14 +219,7 @@ func TestThrottling(t *testing.T) {
 	s.e.Faults.Clear()
 
 	dead, reasons := dlq(t, s)
-	done := map[string]bool{}
-	acked := 0
-	for i, m := range msgs {
-		done[reqs[i].tag] = m.acked
-		if m.acked {
-			acked++
-		}
-	}
+	done, acked := acknowledged(reqs, msgs)
 	if acked+dead != n || reasons["(no reason)"] != 0 || q.stats.Redriven != 0 {
 		t.Errorf("%d acknowledged, %d dead-lettered (%v), %d redriven; want %d in all, every DLQ message with its reason",
 			acked, dead, reasons, q.stats.Redriven, n)

@@ -263,6 +263,20 @@ func (w *world) requests(t *testing.T, rng *rand.Rand, n int, prefix string) []*
 	return out
 }
 
+// acknowledged reports, by request tag, whether the message made of each
+// request (msgs[i] from reqs[i], see messages) was acknowledged, and how
+// many were.
+func acknowledged(reqs []*request, msgs []*message) (done map[string]bool, acked int) {
+	done = make(map[string]bool, len(msgs))
+	for i, m := range msgs {
+		done[reqs[i].tag] = m.acked
+		if m.acked {
+			acked++
+		}
+	}
+	return done, acked
+}
+
 // messages turns requests into queue messages: a third carry their
 // Idempotency-Key as a message attribute, a third in the body, the rest
 // rely on the SQS message id.
