@@ -100,16 +100,11 @@ func TestCounterCountsWhatItClaims(t *testing.T) {
 	ctx := context.Background()
 	cfg, sdk := awstest.CountingConfig(t)
 	fake := mangopaytest.NewServer(t)
-	st, err := NewStack(ctx, cfg, Fake{URL: fake.URL, ClientID: fake.ClientID, APIKey: fake.APIKey}, awstest.UniqueName(t, "b"))
+	in, err := NewInProcess(ctx, cfg, fake, awstest.UniqueName(t, "b"), root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewCounter()
-	d, err := st.Deps(ctx, cfg, c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fx := &Fixture{Root: root, Call: InProcessCall(d), Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
+	c, fx := in.Counter, in.Fixture
 	for i, file := range []string{"create-natural-user.json", "create-natural-user.json", "get-user.json"} {
 		ev, err := fx.Event(ctx, file)
 		if err != nil {

@@ -18,17 +18,11 @@ func BenchmarkOverhead(b *testing.B) {
 			ctx := context.Background()
 			cfg := awstest.Config(b)
 			fake := mangopaytest.NewServer(b)
-			st, err := NewStack(ctx, cfg, Fake{URL: fake.URL, ClientID: fake.ClientID, APIKey: fake.APIKey}, awstest.UniqueName(b, "b"))
+			in, err := NewInProcess(ctx, cfg, fake, awstest.UniqueName(b, "b"), root)
 			if err != nil {
 				b.Fatal(err)
 			}
-			c := NewCounter()
-			d, err := st.Deps(ctx, cfg, c, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			call := InProcessCall(d)
-			fx := &Fixture{Root: root, Call: call, Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
+			call, fx, c := in.Fixture.Call, in.Fixture, in.Counter
 			warm := MeasureOverhead(ctx, call, fx, c, op, 1) // token, secret, records
 			if warm.Error != "" {
 				b.Fatal(warm.Error)

@@ -24,17 +24,11 @@ var MangopayLimits = [4]int{2300, 4500, 8800, 105600}
 func MeasureOverheadAll(ctx context.Context, o Options, l *Local, r *Report) error {
 	suffix := strconv.FormatInt(time.Now().Unix(), 36)
 	cfg := AccountConfig(l.AWS, "100000000001")
-	st, err := NewStack(ctx, cfg, Fake{URL: l.Fake.URL, ClientID: l.Fake.ClientID, APIKey: l.Fake.APIKey}, "overhead-"+suffix)
+	in, err := NewInProcess(ctx, cfg, l.Fake, "overhead-"+suffix, o.Root)
 	if err != nil {
 		return err
 	}
-	c := NewCounter()
-	d, err := st.Deps(ctx, cfg, c, nil)
-	if err != nil {
-		return err
-	}
-	call := InProcessCall(d)
-	fx := &Fixture{Root: o.Root, Call: call, Fake: l.Fake, Bucket: st.Vars["PAGES_BUCKET"]}
+	call, fx, c := in.Fixture.Call, in.Fixture, in.Counter
 	for _, op := range OverheadOps {
 		ov := MeasureOverhead(ctx, call, fx, c, op, o.Overhead)
 		o.Log.Printf("overhead %-22s median %.3f ms p99 %.3f ms (wall median %.2f ms) %s", op, ms(ov.Overhead.Median), ms(ov.Overhead.P99), ms(ov.Wall.Median), ov.Error)
@@ -77,16 +71,11 @@ func recheckScale(ctx context.Context, root string, base aws.Config, account, su
 	}
 	defer fake.Close()
 	cfg := AccountConfig(base, account)
-	st, err := NewStack(ctx, cfg, Fake{URL: fake.URL, ClientID: fake.ClientID, APIKey: fake.APIKey}, "recheck-"+account+"-"+suffix)
+	in, err := NewInProcess(ctx, cfg, fake, "recheck-"+account+"-"+suffix, root)
 	if err != nil {
 		return err
 	}
-	c := NewCounter()
-	d, err := st.Deps(ctx, cfg, c, nil)
-	if err != nil {
-		return err
-	}
-	fx := &Fixture{Root: root, Call: InProcessCall(d), Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
+	st, c, d, fx := in.Stack, in.Counter, in.Deps, in.Fixture
 	ev, err := fx.Event(ctx, "create-bankwire-payin.json")
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lambda-mangopay/lambda-mangopay/internal/coldstart"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/config"
+	"github.com/lambda-mangopay/lambda-mangopay/pkg/mangopay/mangopaytest"
 	"github.com/lambda-mangopay/lambda-mangopay/pkg/records"
 )
 
@@ -113,4 +114,30 @@ func (s *Stack) Deps(ctx context.Context, cfg aws.Config, c *Counter, log *slog.
 		return nil, fmt.Errorf("bench: dependencies: %w", err)
 	}
 	return d, nil
+}
+
+// InProcessStack is a Stack whose functions run in this process: their
+// dependencies built over counting transports, and a fixture calling
+// them.
+type InProcessStack struct {
+	Stack   *Stack
+	Counter *Counter
+	Deps    *coldstart.Deps
+	Fixture *Fixture
+}
+
+// NewInProcess makes a Stack named name in cfg's account for fake, and
+// the in-process functions over it (root: the repository, for events/).
+func NewInProcess(ctx context.Context, cfg aws.Config, fake *mangopaytest.Server, name, root string) (*InProcessStack, error) {
+	st, err := NewStack(ctx, cfg, Fake{URL: fake.URL, ClientID: fake.ClientID, APIKey: fake.APIKey}, name)
+	if err != nil {
+		return nil, err
+	}
+	c := NewCounter()
+	d, err := st.Deps(ctx, cfg, c, nil)
+	if err != nil {
+		return nil, err
+	}
+	fx := &Fixture{Root: root, Call: InProcessCall(d), Fake: fake, Bucket: st.Vars["PAGES_BUCKET"]}
+	return &InProcessStack{Stack: st, Counter: c, Deps: d, Fixture: fx}, nil
 }
