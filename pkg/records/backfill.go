@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -44,14 +45,18 @@ type BackfillStats struct {
 // finds nothing left to do. With dryRun it only counts.
 func BackfillParent(ctx context.Context, db BackfillAPI, table string, dryRun bool) (BackfillStats, error) {
 	var st BackfillStats
+	kinds, values := make([]string, len(listedByParent)), map[string]types.AttributeValue{}
+	for i, k := range listedByParent {
+		kinds[i] = fmt.Sprintf(":k%d", i)
+		values[kinds[i]] = stringAV(string(k))
+	}
 	in := &dynamodb.ScanInput{
-		TableName:                aws.String(table),
-		ConsistentRead:           aws.Bool(true),
-		FilterExpression:         aws.String("attribute_exists(#pid) AND attribute_not_exists(#parent) AND #kind IN (:k0, :k1)"),
-		ProjectionExpression:     aws.String("#pk, #pid"),
-		ExpressionAttributeNames: map[string]string{"#pk": AttrPK, "#pid": attrParentID, "#parent": AttrParent, "#kind": "kind"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":k0": stringAV(string(listedByParent[0])), ":k1": stringAV(string(listedByParent[1]))},
+		TableName:                 aws.String(table),
+		ConsistentRead:            aws.Bool(true),
+		FilterExpression:          aws.String("attribute_exists(#pid) AND attribute_not_exists(#parent) AND #kind IN (" + strings.Join(kinds, ", ") + ")"),
+		ProjectionExpression:      aws.String("#pk, #pid"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#pid": attrParentID, "#parent": AttrParent, "#kind": "kind"},
+		ExpressionAttributeValues: values,
 	}
 	for {
 		out, err := db.Scan(ctx, in)

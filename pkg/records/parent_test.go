@@ -161,6 +161,8 @@ func TestBackfillParentMigratesOlderRecords(t *testing.T) {
 	}
 	fresh := f.create(t, refund("alice", pay)) // written with parent already
 	f.create(t, wallet("alice"))               // no ParentID: nothing to do
+	// A kind not listed by parent, with a ParentID: left out of the index.
+	f.create(t, &Record{Kind: KindPayout, OwnerRef: "alice", ParentID: pay, SyncState: SyncSynced})
 	if _, err := f.store.BeginIdempotent(f.ctx, "refund-payin", "key-1", "fp", pay); err != nil {
 		t.Fatal(err) // not a record: left alone
 	}
