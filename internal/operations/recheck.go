@@ -365,7 +365,8 @@ func (s *Service) recheckRecord(ctx context.Context, rec *records.Record, now ti
 		}
 		return changedOutcome(rec, after), nil
 	case rec.Kind.IsTransaction() && rec.SyncState == records.SyncPending:
-		return s.recoverPendingTx(ctx, rec, now, loc)
+		_, out, err := s.recoverPendingTx(ctx, rec, now, loc)
+		return out, err
 	case rec.Kind.IsTransaction():
 		fetch := s.txFetcher(rec.Kind)
 		after, err := s.refreshTx(ctx, rec, now, fetch, func(r *records.Record) { nextWeekday(r, now, loc) })
@@ -420,16 +421,17 @@ func (s *Service) recheckDocumentDue(ctx context.Context, rec *records.Record, n
 // recoverPendingTx looks up a transaction left PENDING (its create cut
 // short) at GET /responses/{key}: found, Mangopay's answer is stored as
 // the create would have stored it (a refusal fails the record); not found,
-// see pendingNotFound. loc is the re-check calendar; nil (the create path)
-// leaves a CREATED answer due at once, as a create does.
-func (s *Service) recoverPendingTx(ctx context.Context, rec *records.Record, now time.Time, loc *time.Location) (outcome, error) {
+// see pendingNotFound. It returns the record as written. loc is the
+// re-check calendar; nil (the create path) leaves a CREATED answer due at
+// once, as a create does.
+func (s *Service) recoverPendingTx(ctx context.Context, rec *records.Record, now time.Time, loc *time.Location) (*records.Record, outcome, error) {
 	resp, err := s.MP.GetIdempotencyResponse(ctx, records.IdempotencyKey(rec.ID))
 	var mpErr *mangopay.Error
 	if errors.As(err, &mpErr) && mpErr.Type == mangopay.TypeCorrelationIDNotFound {
 		return s.pendingNotFound(ctx, rec, now)
 	}
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	status := resp.Status()
 	if status < 200 || status > 299 {
@@ -438,25 +440,21 @@ func (s *Service) recoverPendingTx(ctx context.Context, rec *records.Record, now
 			// Mangopay failed on its side: the caller's retry may pass.
 			return s.pushPending(ctx, rec, now)
 		}
-		_, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
+		return s.writeRecheck(ctx, rec, outChanged, func(r *records.Record) {
 			r.SyncState, r.SyncError = records.SyncFailed, refusal.Error()
-			return nil
 		})
-		return outChanged, err
 	}
 	apply, err := txAnswer(rec.Kind, resp, now)
 	if err != nil {
-		return 0, fmt.Errorf("record %s: Mangopay's stored answer: %w", rec.ID, err)
+		return nil, 0, fmt.Errorf("record %s: Mangopay's stored answer: %w", rec.ID, err)
 	}
-	_, err = s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
+	return s.writeRecheck(ctx, rec, outChanged, func(r *records.Record) {
 		apply(r)
 		r.Raw, r.SyncState, r.SyncError = resp.Resource, records.SyncSynced, ""
 		if loc != nil {
 			nextWeekday(r, now, loc)
 		}
-		return nil
 	})
-	return outChanged, err
 }
 
 // pendingNotFound handles a PENDING record Mangopay has no answer for:
@@ -466,25 +464,21 @@ func (s *Service) recoverPendingTx(ctx context.Context, rec *records.Record, now
 // nothing can be proved (Mangopay may have forgotten the key): it stays
 // PENDING, leaves the re-check index and says why, for someone to
 // reconcile by hand (create refuses to send it again, see create).
-func (s *Service) pendingNotFound(ctx context.Context, rec *records.Record, now time.Time) (outcome, error) {
+func (s *Service) pendingNotFound(ctx context.Context, rec *records.Record, now time.Time) (*records.Record, outcome, error) {
 	age := now.Sub(rec.CreatedAt)
 	switch {
 	case age < PendingGiveUp:
 		return s.pushPending(ctx, rec, now)
 	case age < PendingProofLimit:
-		_, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
+		return s.writeRecheck(ctx, rec, outChanged, func(r *records.Record) {
 			r.SyncState = records.SyncFailed
 			r.SyncError = fmt.Sprintf("never reached Mangopay: no answer for its Idempotency-Key %d h after it was written (Mangopay keeps keys 24 h); create a new one",
 				int(age.Hours()))
-			return nil
 		})
-		return outChanged, err
 	}
-	_, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
+	return s.writeRecheck(ctx, rec, outChanged, func(r *records.Record) {
 		r.SyncError, r.RecheckAt = unknownOutcome(rec, age), nil
-		return nil
 	})
-	return outChanged, err
 }
 
 // unknownOutcome is the SyncError of a PENDING transaction whose outcome
@@ -498,7 +492,7 @@ func unknownOutcome(rec *records.Record, age time.Duration) string {
 // on (the PENDING sweep runs every hour of every day), but never later
 // than PendingGiveUp after it was written, so that it is decided while
 // Mangopay still remembers its key.
-func (s *Service) pushPending(ctx context.Context, rec *records.Record, now time.Time) (outcome, error) {
+func (s *Service) pushPending(ctx context.Context, rec *records.Record, now time.Time) (*records.Record, outcome, error) {
 	next := now.Add(max(s.pendingRecheck(), time.Hour))
 	if giveUp := rec.CreatedAt.Add(PendingGiveUp); giveUp.Before(next) {
 		next = giveUp
@@ -506,11 +500,32 @@ func (s *Service) pushPending(ctx context.Context, rec *records.Record, now time
 	if soon := now.Add(s.pendingRecheck()); next.Before(soon) {
 		next = soon
 	}
-	_, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
-		r.RecheckAt = &next
+	return s.writeRecheck(ctx, rec, outUnchanged, func(r *records.Record) { r.RecheckAt = &next })
+}
+
+// writeRecheck writes what a re-check decided about rec and returns the
+// record as written, with the outcome to count.
+func (s *Service) writeRecheck(ctx context.Context, rec *records.Record, out outcome, mutate func(*records.Record)) (*records.Record, outcome, error) {
+	after, err := s.Records.UpdateFrom(ctx, rec, func(r *records.Record) error {
+		mutate(r)
 		return nil
 	})
-	return outUnchanged, err
+	return after, out, err
+}
+
+// transferFetch is txFetcher's for transfers; live, when not nil, also
+// receives Mangopay's answer (for its PendingUserAction).
+func (s *Service) transferFetch(live **mangopay.Transfer) txFetch {
+	return func(ctx context.Context, id string, opts ...mangopay.CallOption) (func(*records.Record), error) {
+		t, err := s.MP.GetTransfer(ctx, id, opts...)
+		if err != nil {
+			return nil, err
+		}
+		if live != nil {
+			*live = t
+		}
+		return func(r *records.Record) { applyTransaction(r, &t.Transaction) }, nil
+	}
 }
 
 // txAnswer decodes the stored answer to a transaction's create and returns
@@ -564,11 +579,7 @@ func (s *Service) txFetcher(kind records.Kind) txFetch {
 			}
 			return func(r *records.Record) { applyPayout(r, p) }, nil
 		case records.KindTransfer:
-			t, err := s.MP.GetTransfer(ctx, id, opts...)
-			if err != nil {
-				return nil, err
-			}
-			return func(r *records.Record) { applyTransaction(r, &t.Transaction) }, nil
+			return s.transferFetch(nil)(ctx, id, opts...)
 		case records.KindRefund:
 			m, err := s.MP.GetRefund(ctx, id, opts...)
 			if err != nil {

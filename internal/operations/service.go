@@ -95,12 +95,9 @@ func (s *Service) create(ctx context.Context, call api.Call, draft *records.Reco
 // /responses/{key} instead (see recoverPendingTx), and the record answers
 // as it then stands: created, refused, or 409 while nothing can be proved.
 func (s *Service) settleStale(ctx context.Context, rec *records.Record) (api.Result, error) {
-	if _, err := s.recoverPendingTx(ctx, rec, s.now(), nil); err != nil {
-		return api.Result{}, fmt.Errorf("settling %s, PENDING since %s: %w", rec.ID, rec.CreatedAt.Format(time.RFC3339), err)
-	}
-	after, err := s.Records.Get(ctx, rec.ID)
+	after, _, err := s.recoverPendingTx(ctx, rec, s.now(), nil)
 	if err != nil {
-		return api.Result{}, err
+		return api.Result{}, fmt.Errorf("settling %s, PENDING since %s: %w", rec.ID, rec.CreatedAt.Format(time.RFC3339), err)
 	}
 	switch after.SyncState {
 	case records.SyncSynced:
