@@ -164,15 +164,7 @@ func (in *GetTransferInput) Validate(v *validate.Errors) {
 // that lost the create's answer or queued the create.
 func (s *Service) GetTransfer(ctx context.Context, in *GetTransferInput, _ api.Call) (api.Result, error) {
 	var live *mangopay.Transfer
-	fetch := func(ctx context.Context, id string, opts ...mangopay.CallOption) (func(*records.Record), error) {
-		t, err := s.MP.GetTransfer(ctx, id, opts...)
-		if err != nil {
-			return nil, err
-		}
-		live = t
-		return func(r *records.Record) { applyTransaction(r, &t.Transaction) }, nil
-	}
-	res, err := s.getTx(ctx, in.TransferID, records.KindTransfer, in.Refresh, fetch)
+	res, err := s.getTx(ctx, in.TransferID, records.KindTransfer, in.Refresh, s.transferFetch(&live))
 	if rec, ok := res.Body.(*records.Record); ok && err == nil && live != nil {
 		res.Body = transferAnswer(rec, live)
 	}
